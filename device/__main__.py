@@ -1,0 +1,7 @@
+"""``python -m device`` runs the same CLI as ``massage-timer``."""
+
+import sys
+
+from device.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""``massage-timer``: argparse sub-commands, each returning an exit code.
+
+Commands live in small ``cli_*`` modules that add their own sub-parsers, so
+the audio, display and daemon parts stay apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from device import __version__
+from device.exc import MassageTimerError
+
+COMMAND_MODULES = ("device.cli_core", "device.cli_audio", "device.cli_daemon", "device.cli_screen")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="massage-timer",
+        description="A hands-free guided facial-massage timer for a Raspberry Pi.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: see README)")
+    parser.add_argument("--routines", metavar="DIR", help="routines folder (overrides the config)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (MassageTimerError, OSError) as error:
+        if args.debug:
+            raise
+        print(f"massage-timer: error: {error}", file=sys.stderr)
+        return 1

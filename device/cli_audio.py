@@ -1,0 +1,7 @@
+"""Sub-commands: filled in by its issue."""
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    del commands

@@ -1,0 +1,68 @@
+"""Terminal output: a progress bar for the view and one line per cue, for demo and SSH."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from device.session import Action, Say, Sound, StateChanged, StepStarted
+from device.spoken import format_clock
+from device.view import IdleView, RoutineView
+
+BAR_WIDTH = 24
+
+
+def describe(action: Action, started: float) -> str:
+    """One line for ``action``, stamped with its planned offset from ``started``."""
+    stamp = format_clock(action.due - started) if action.due >= started else "0:00"
+    if isinstance(action, Say):
+        return f"{stamp}  says   “{action.text}”"
+    if isinstance(action, Sound):
+        return f"{stamp}  sound  {action.name}"
+    if isinstance(action, StepStarted):
+        return f"{stamp}  step   {action.index + 1}: {action.name}"
+    if isinstance(action, StateChanged):
+        return f"{stamp}  state  {action.state.value}"
+    return f"{stamp}  {action}"
+
+
+def status_line(view: RoutineView | IdleView) -> str:
+    """``[#####-----] 40%  Cheek lifter · Left · 3 of 8 · 0:25 left (routine 2:10)``."""
+    if isinstance(view, IdleView):
+        return f"idle · {view.routine_title}" + (f" · {view.program}" if view.program else "")
+    done = round(view.progress * BAR_WIDTH)
+    bar = "#" * done + "-" * (BAR_WIDTH - done)
+    parts = [f"{view.step_index + 1}/{view.step_count} {view.step_name}"]
+    if view.side:
+        parts.append(view.side.capitalize())
+    if view.reps:
+        parts.append(f"{view.rep} of {view.reps}")
+    if view.state == "waiting":
+        parts.append("press PLAY")
+    elif view.state == "paused":
+        parts.append("PAUSED")
+    else:
+        parts.append(f"{format_clock(view.step_left)} left")
+    parts.append(f"routine {format_clock(view.routine_left)}")
+    return f"[{bar}] {view.progress:4.0%}  " + " · ".join(parts)
+
+
+class TerminalOutput:
+    """Prints cues as lines and keeps a live status line when writing to a terminal."""
+
+    def __init__(self, stream: TextIO, started: float) -> None:
+        self.stream = stream
+        self.started = started
+        self.live = stream.isatty()
+
+    def actions(self, actions: list[Action]) -> None:
+        for action in actions:
+            self._line(describe(action, self.started))
+
+    def show(self, view: RoutineView | IdleView) -> None:
+        if self.live:
+            self.stream.write("\r\033[K" + status_line(view))
+            self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        self.stream.write(("\r\033[K" if self.live else "") + text + "\n")
+        self.stream.flush()

@@ -1,0 +1,117 @@
+"""Read a TOML file defensively and remember which line each key is on.
+
+``tomllib`` returns plain dicts without positions, so a small scanner maps
+``(table, index, key)`` to line numbers for messages like ``file:12: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from device.exc import InvalidFileError, Problem
+
+MAX_FILE_BYTES = 64 * 1024
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+Where = tuple[Any, ...]
+
+
+@dataclass
+class Source:
+    """A decoded TOML document plus the line of every table and key."""
+
+    path: str
+    data: dict[str, Any]
+    lines: dict[Where, int] = field(default_factory=dict)
+
+    def line(self, *where: Any) -> int:
+        """Line of the most specific known prefix of ``where`` (1 if none)."""
+        for end in range(len(where), 0, -1):
+            if where[:end] in self.lines:
+                return self.lines[where[:end]]
+        return 1
+
+
+def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Source:
+    """Read, decode and parse ``path``; every failure becomes an InvalidFileError."""
+    shown = str(path)
+    raw = _read_bytes(path, shown, max_bytes)
+    text = _decode(raw, shown)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = _TOML_POSITION.search(message)
+        line = int(found[1]) if found else 1
+        message = _TOML_POSITION.sub("", message).strip()
+        raise InvalidFileError(
+            [Problem(shown, line, "", f"TOML syntax error: {message}")]
+        ) from None
+    return Source(shown, data, scan_lines(text))
+
+
+def _read_bytes(path: Path, shown: str, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except IsADirectoryError:
+        raise InvalidFileError([Problem(shown, 1, "", "is a folder, not a file")]) from None
+    except OSError as error:
+        raise InvalidFileError([Problem(shown, 1, "", f"cannot read: {error.strerror}")]) from None
+    if len(raw) > max_bytes:
+        limit = f"{max_bytes // 1024} KiB"
+        raise InvalidFileError([Problem(shown, 1, "", f"file is larger than {limit}, the limit")])
+    if not raw.strip():
+        raise InvalidFileError([Problem(shown, 1, "", "file is empty")])
+    if b"\0" in raw:
+        raise InvalidFileError([Problem(shown, 1, "", "is a binary file, not TOML text")])
+    return raw
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start]
+        message = f"is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
+        raise InvalidFileError([Problem(shown, line, "", message)]) from None
+
+
+def scan_lines(text: str) -> dict[Where, int]:
+    """Map table headers and keys to 1-based line numbers.
+
+    ``("title",)`` is a top-level key, ``("step", 2)`` the third ``[[step]]``,
+    ``("step", 2, "cue", 0, "at")`` a key of its first ``[[step.cue]]``.
+    """
+    lines: dict[Where, int] = {}
+    counts: dict[Where, int] = {}
+    table: Where = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _ARRAY_HEADER.match(line):
+            table = _array_path(header[1].split("."), table, counts)
+            lines.setdefault(table, number)
+        elif header := _TABLE_HEADER.match(line):
+            table = tuple(header[1].split("."))
+            lines.setdefault(table, number)
+        elif key := _KEY.match(line):
+            lines.setdefault((*table, key[1]), number)
+    return lines
+
+
+def _array_path(names: list[str], table: Where, counts: dict[Where, int]) -> Where:
+    """The path of a new ``[[a.b]]`` entry: nested under the current ``[[a]]``."""
+    parent: Where = ()
+    if len(names) > 1 and table[:1] == (names[0],) and len(table) >= 2:
+        parent = table[:2]
+    key = (*parent, names[-1])
+    index = counts.get(key, 0)
+    counts[key] = index + 1
+    return (*key, index)
