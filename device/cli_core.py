@@ -95,9 +95,8 @@ def run_show(args: argparse.Namespace) -> int:
         how = "waits for PLAY" if step.wait else format_short(step.duration)
         sides = " · sides" if step.sides else ""
         reps = f" · {step.reps} reps" if step.reps else ""
-        print(
-            f"step {step_plan.index + 1}: {step.name} ({how}{sides}{reps} · {step.area}, {step.stroke})"
-        )
+        where = f"{step.area}, {step.stroke}"
+        print(f"step {step_plan.index + 1}: {step.name} ({how}{sides}{reps} · {where})")
         for cue in step_plan.cues:
             print(f"  {_offset(step_plan.start + cue.at)}  {cue.kind:<5}  {cue.content}")
     for cue in timeline.finish:

@@ -47,7 +47,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "audio": {
         "enabled": Key("bool", True, "false runs display-only"),
         "frequency": Key("int", 22050, "mixer sample rate, Hz", 8000, 48000),
-        "buffer": Key("int", 512, "mixer buffer in samples (lower = snappier, higher = no crackle)", 128, 4096),
+        "buffer": Key("int", 512, "mixer buffer, samples: lower is snappier", 128, 4096),
         "effects_volume": Key("float", 0.6, "chimes, ticks and beeps, 0 to 1", 0, 1),
         "sounds": Key("text", "", "folder of extra .wav/.ogg files routines may name"),
         "cache": Key("text", "", "speech cache folder; empty means the user cache folder"),
@@ -65,7 +65,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "motion": {
         "enabled": Key("bool", False, "PIR motion sensor wakes the screen"),
         "pin": Key("pin", 4, "PIR sensor output, BCM number"),
-        "pause_after": Key("duration", 0.0, "pause a routine after this long with nobody there; 0 = never", 0, 3600),
+        "pause_after": Key("duration", 0.0, "pause when nobody is near; 0 = never", 0, 3600),
     },
     "led": {
         "enabled": Key("bool", False, "status LED: steady when running, breathing when paused"),
@@ -75,16 +75,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "enabled": Key("bool", True, "false runs audio-only"),
         "width": Key("int", 0, "window width; 0 = the screen's own", 0, 7680),
         "height": Key("int", 0, "window height; 0 = the screen's own", 0, 4320),
-        "rotation": Key("choice", "0", "degrees clockwise, for portrait mirrors", choices=("0", "90", "180", "270")),
+        "rotation": Key("choice", "0", "degrees clockwise", choices=("0", "90", "180", "270")),
         "mirror_face": Key("bool", True, "draw the face map as the user's reflection"),
         "wake": Key("duration", 60.0, "seconds the idle screen stays lit", 5, 3600),
     },
     "daemon": {
-        "socket": Key("text", "", "control socket; empty means $RUNTIME_DIRECTORY or $XDG_RUNTIME_DIR"),
-        "state": Key("text", "", "folder for resume and history; empty means the user state folder"),
-        "resume_window": Key("duration", 6 * 3600.0, "offer to resume a routine cut off this recently", 0, 7 * 86400),
+        "socket": Key("text", "", "control socket; empty: the runtime folder"),
+        "state": Key("text", "", "resume and history folder; empty: user state"),
+        "resume_window": Key("duration", 6 * 3600.0, "offer to resume within", 0, 7 * 86400),
     },
-}  # fmt: skip
+}
 
 
 class Config(dict):

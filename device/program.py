@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,7 @@ def _phase(checker: Checker, raw: Any, index: int) -> Phase:
 
 
 def _check_order(checker: Checker, phases: tuple[Phase, ...]) -> None:
-    for index, (before, after) in enumerate(zip(phases, phases[1:], strict=False), start=1):
+    for index, (before, after) in enumerate(itertools.pairwise(phases), start=1):
         if after.first != before.last + 1:
             message = f"starts at week {after.first}; it should follow week {before.last}"
             checker.report(("phase", index, "weeks"), f"phase {index + 1}.weeks", message)

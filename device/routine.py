@@ -15,8 +15,21 @@ from typing import Any
 from device.tomlsource import Where, read_source
 from device.validate import Checker
 
-AREAS = ("forehead", "brows", "eyes", "temples", "cheeks", "nose", "nasolabial", "mouth",
-         "marionette", "jawline", "chin", "neck", "whole_face")  # fmt: skip
+AREAS = (
+    "forehead",
+    "brows",
+    "eyes",
+    "temples",
+    "cheeks",
+    "nose",
+    "nasolabial",
+    "mouth",
+    "marionette",
+    "jawline",
+    "chin",
+    "neck",
+    "whole_face",
+)
 STROKES = ("up", "down", "out", "in", "circles", "press", "still")
 SOUNDS = ("chime", "tick", "beep", "bell")
 FILL_INS = ("routine", "step", "next", "remaining", "duration")
@@ -162,7 +175,7 @@ def _inheritable(checker: Checker, table: dict, where: Where, label: str, base: 
         "warning": checker.duration(table, "warning", where, label, base.warning, 0, 300),
         "first_side": checker.choice(
             table, "first_side", where, label, base.first_side, ("left", "right")
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -196,8 +209,8 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
 def _step_duration(checker: Checker, raw: dict, where: Where, label: str, wait: bool) -> float:
     if wait:
         if "duration" in raw:
-            checker.report((*where, "duration"), f"{label}.duration",
-                           "a wait step has no duration; remove one of 'wait' or 'duration'")  # fmt: skip
+            message = "a wait step has no duration; remove one of 'wait' or 'duration'"
+            checker.report((*where, "duration"), f"{label}.duration", message)
         return 0.0
     if "duration" not in raw:
         checker.report(where, label, "'duration' is missing; give one, or set wait = true")
@@ -235,8 +248,11 @@ def _cue_offset(checker: Checker, cue: dict, where: Where, label: str, step: Ste
         return 0.0
     at = checker.duration(cue, "at", where, label, 0.0, 0, MAX_STEP_SECONDS)
     if step.duration and at >= step.duration:
-        checker.report((*where, "at"), f"{label}.at",
-                       f"is past the end of the step, which lasts {step.duration:g}s")  # fmt: skip
+        checker.report(
+            (*where, "at"),
+            f"{label}.at",
+            f"is past the end of the step, which lasts {step.duration:g}s",
+        )
     return at
 
 
@@ -261,8 +277,9 @@ def _check_step(checker: Checker, step: Step, raw: dict, where: Where, label: st
         checker.report((*where, "countdown"), f"{label}.countdown", "must be shorter than the step")
 
 
-def _check_spoken(checker: Checker, text: str, where: Where, label: str,
-                  extra: tuple[str, ...] = ()) -> None:  # fmt: skip
+def _check_spoken(
+    checker: Checker, text: str, where: Where, label: str, extra: tuple[str, ...] = ()
+) -> None:
     if len(text) > MAX_SPOKEN:
         checker.report(where, label, f"is {len(text)} characters; the limit is {MAX_SPOKEN}")
     allowed = (*FILL_INS, *extra)

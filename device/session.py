@@ -127,8 +127,12 @@ class Session:
         return intro + self._enter(0, now)
 
     def _on_play(self, now: float) -> list[Action]:
-        handler = {State.READY: self._on_start, State.RUNNING: self._on_pause,
-                   State.PAUSED: self._on_resume, State.WAITING: self._leave_wait}  # fmt: skip
+        handler = {
+            State.READY: self._on_start,
+            State.RUNNING: self._on_pause,
+            State.PAUSED: self._on_resume,
+            State.WAITING: self._leave_wait,
+        }
         return handler.get(self.state, _nothing)(now)
 
     def _on_pause(self, now: float) -> list[Action]:

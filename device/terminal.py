@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from device.routine import Routine
 from device.session import Action, Say, Sound, StateChanged, StepStarted
 from device.spoken import format_clock
 from device.view import IdleView, RoutineView
@@ -47,21 +49,36 @@ def status_line(view: RoutineView | IdleView) -> str:
 
 
 class TerminalOutput:
-    """Prints cues as lines and keeps a live status line when writing to a terminal."""
+    """Prints cues as lines; on a terminal it also keeps a live status line."""
 
-    def __init__(self, stream: TextIO, started: float) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.started = started
+        self.started = 0.0
         self.live = stream.isatty()
 
-    def actions(self, actions: list[Action]) -> None:
+    def start(self) -> None:
+        """Nothing to open; a terminal is always there."""
+
+    def prepare(self, routines: Mapping[str, Routine]) -> None:
+        """Nothing to prepare."""
+
+    def perform(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
+            if isinstance(action, StepStarted) and action.index == 0:
+                self.started = action.due
             self._line(describe(action, self.started))
 
-    def show(self, view: RoutineView | IdleView) -> None:
+    def show(self, view: RoutineView | IdleView, now: float) -> float | None:
+        if not self.live:
+            return None
+        self.stream.write("\r\033[K" + status_line(view))
+        self.stream.flush()
+        running = isinstance(view, RoutineView) and view.state == "running"
+        return now + 1.0 if running else None  # the clock on the line moves once a second
+
+    def stop(self) -> None:
         if self.live:
-            self.stream.write("\r\033[K" + status_line(view))
-            self.stream.flush()
+            self.stream.write("\n")
 
     def _line(self, text: str) -> None:
         self.stream.write(("\r\033[K" if self.live else "") + text + "\n")

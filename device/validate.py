@@ -71,16 +71,25 @@ class Checker:
             return ()
         return tuple(items)
 
-    def integer(self, table: dict, key: str, where: Where, label: str, default: int,
-                low: int, high: int) -> int:  # fmt: skip
+    def integer(
+        self, table: dict, key: str, where: Where, label: str, default: int, low: int, high: int
+    ) -> int:
         value = self.get(table, key, int, where, label, default)
         if not low <= value <= high:
             self.report((*where, key), _join(label, key), f"must be {low} to {high}, not {value}")
             return default
         return value
 
-    def duration(self, table: dict, key: str, where: Where, label: str, default: float,
-                 low: float, high: float) -> float:  # fmt: skip
+    def duration(
+        self,
+        table: dict,
+        key: str,
+        where: Where,
+        label: str,
+        default: float,
+        low: float,
+        high: float,
+    ) -> float:
         if key not in table:
             return default
         raw = table[key]
@@ -96,8 +105,9 @@ class Checker:
             return default
         return seconds
 
-    def choice(self, table: dict, key: str, where: Where, label: str, default: str,
-               choices: Iterable[str]) -> str:  # fmt: skip
+    def choice(
+        self, table: dict, key: str, where: Where, label: str, default: str, choices: Iterable[str]
+    ) -> str:
         choices = list(choices)
         value = self.get(table, key, str, where, label, default)
         if value in choices:
@@ -111,8 +121,14 @@ class Checker:
         return default
 
 
-_KIND = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false",
-         list: "a list", dict: "a table"}  # fmt: skip
+_KIND = {
+    str: "text in quotes",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def _join(label: str, key: str) -> str:
