@@ -38,6 +38,7 @@ MAX_SPOKEN = 400
 MAX_ROUTINE_SECONDS = 2 * 3600
 MAX_STEP_SECONDS = 30 * 60
 MIN_REP_SECONDS = 1.5
+MIN_TEMPO = 0.5
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 _TOP_KEYS = ("title", "description", "tags", "sources", "intro", "finish", "defaults", "step")
@@ -170,7 +171,7 @@ def _inheritable(checker: Checker, table: dict, where: Where, label: str, base: 
     return {
         "area": checker.choice(table, "area", where, label, base.area, AREAS),
         "stroke": checker.choice(table, "stroke", where, label, base.stroke, STROKES),
-        "tempo": checker.duration(table, "tempo", where, label, base.tempo, 0, 60),
+        "tempo": _tempo(checker, table, where, label, base.tempo),
         "countdown": checker.integer(table, "countdown", where, label, base.countdown, 0, 10),
         "warning": checker.duration(table, "warning", where, label, base.warning, 0, 300),
         "first_side": checker.choice(
@@ -292,3 +293,12 @@ def _check_spoken(
         if field_name not in allowed:
             names = ", ".join("{" + name + "}" for name in allowed)
             checker.report(where, label, f"unknown fill-in {{{field_name}}}; use one of {names}")
+
+
+def _tempo(checker: Checker, table: dict, where: Where, label: str, default: float) -> float:
+    """Ticks faster than two a second are noise, not pacing; 0 turns them off."""
+    tempo = checker.duration(table, "tempo", where, label, default, 0, 60)
+    if 0 < tempo < MIN_TEMPO:
+        checker.report((*where, "tempo"), f"{label}.tempo", 'must be "0s" (off) or 0.5s to 1m')
+        return default
+    return tempo

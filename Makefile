@@ -1,0 +1,23 @@
+# The two commands of the README: `make demo` and `make test`. Both set up what
+# they need first (system packages and .venv) through scripts/setup.sh.
+VENV := .venv
+STAMP := $(VENV)/.setup-done
+
+.PHONY: demo test setup bench lint
+
+demo: $(STAMP)
+	$(VENV)/bin/massage-timer demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff format --check device tests bench
+	$(VENV)/bin/ruff check device tests bench
+	$(VENV)/bin/python -m pytest
+
+bench: $(STAMP)
+	for script in bench/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	./scripts/setup.sh
+	touch $(STAMP)
