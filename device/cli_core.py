@@ -73,7 +73,7 @@ def run_list(args: argparse.Namespace) -> int:
     for name in catalog.names:
         routine = catalog.routines[name]
         waits = sum(step.wait for step in routine.steps)
-        extra = f" + {waits} wait" if waits else ""
+        extra = f" ({waits} untimed)" if waits else ""
         steps = f"{len(routine.steps)} steps{extra}"
         print(f"{name:<{width}}  {format_clock(routine.duration):>6}  {steps:<18}  {routine.title}")
     for name, program in sorted(catalog.programs.items()):

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from device.routine import Routine
-from device.session import Action, Say, Sound, StateChanged, StepStarted
+from device.session import Action, Say, Sound, State, StateChanged, StepStarted
 from device.spoken import format_clock
 from device.view import IdleView, RoutineView
 
@@ -53,7 +53,7 @@ class TerminalOutput:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.started = 0.0
+        self.started: float | None = None  # when the running routine began
         self.live = stream.isatty()
 
     def start(self) -> None:
@@ -64,9 +64,11 @@ class TerminalOutput:
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
-            if isinstance(action, StepStarted) and action.index == 0:
+            if self.started is None:
                 self.started = action.due
             self._line(describe(action, self.started))
+            if isinstance(action, StateChanged) and action.state is State.DONE:
+                self.started = None
 
     def show(self, view: RoutineView | IdleView, now: float) -> float | None:
         if not self.live:
