@@ -69,7 +69,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "led": {
         "enabled": Key("bool", False, "status LED: steady when running, breathing when paused"),
-        "pin": Key("pin", 18, "LED (with resistor), BCM number"),
+        "pin": Key("pin", 23, "LED (with resistor), BCM number; 18 is the I2S amp's clock"),
     },
     "display": {
         "enabled": Key("bool", True, "false runs audio-only"),
@@ -78,6 +78,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rotation": Key("choice", "0", "degrees clockwise", choices=("0", "90", "180", "270")),
         "mirror_face": Key("bool", True, "draw the face map as the user's reflection"),
         "wake": Key("duration", 60.0, "seconds the idle screen stays lit", 5, 3600),
+        "framebuffer": Key("text", "", "write frames to this /dev/fbN (SPI panels) instead of SDL"),
     },
     "daemon": {
         "socket": Key("text", "", "control socket; empty: the runtime folder"),
