@@ -51,6 +51,7 @@ def load_catalog(paths: Iterable[Path]) -> Catalog:
             routines, programs = ([], [path]) if in_programs else ([path], [])
         if not path.exists():
             catalog.problems.append(Problem(str(path), 1, "", "no such file or folder"))
+            continue
         for file in routines:
             _add(catalog.routines, file, load_routine, catalog, seen)
         for file in programs:

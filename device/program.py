@@ -114,7 +114,7 @@ def _phase(checker: Checker, raw: Any, index: int) -> Phase:
         checker.report(
             (*where, "weeks"), f"{label}.weeks", f"must be [first, last], 1 to {MAX_WEEKS}"
         )
-        weeks = [1, 1]
+        weeks = [0, 0]  # unknown: _check_order skips it rather than report a made-up gap
     if weeks[0] > weeks[1]:
         checker.report((*where, "weeks"), f"{label}.weeks", "first week is after the last")
     routines = checker.text_list(raw, "routines", where, label)
@@ -130,7 +130,10 @@ def _phase(checker: Checker, raw: Any, index: int) -> Phase:
 
 
 def _check_order(checker: Checker, phases: tuple[Phase, ...]) -> None:
+    if phases and phases[0].first not in (0, 1):  # else week 1 would read "Program complete"
+        message = f"starts at week {phases[0].first}; the first phase must start at week 1"
+        checker.report(("phase", 0, "weeks"), "phase 1.weeks", message)
     for index, (before, after) in enumerate(itertools.pairwise(phases), start=1):
-        if after.first != before.last + 1:
+        if before.first and after.first and after.first != before.last + 1:
             message = f"starts at week {after.first}; it should follow week {before.last}"
             checker.report(("phase", index, "weeks"), f"phase {index + 1}.weeks", message)

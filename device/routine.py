@@ -139,8 +139,8 @@ def _routine(checker: Checker, name: str) -> Routine:
     checker.unknown_keys(defaults, _DEFAULT_KEYS, ("defaults",), "defaults")
     inherited = _inheritable(checker, defaults, ("defaults",), "defaults", Step("", ""))
     raw_steps = checker.get(data, "step", list, (), "", [])
-    if not raw_steps and "step" not in data:
-        checker.report((), "", "no steps; add at least one [[step]] table")
+    if data.get("step", []) == []:  # absent, or an empty ``step = []``
+        checker.report(("step",), "", "no steps; add at least one [[step]] table")
     if len(raw_steps) > MAX_STEPS:
         checker.report(
             ("step", MAX_STEPS), "step", f"{len(raw_steps)} steps; the limit is {MAX_STEPS}"
@@ -231,7 +231,7 @@ def _cues(checker: Checker, raw: dict, where: Where, label: str, step: Step) -> 
         at = _cue_offset(checker, cue, cue_where, cue_label, step)
         say = checker.get(cue, "say", str, cue_where, cue_label, "")
         sound = _sound(checker, cue, cue_where, cue_label)
-        if not say and not sound:
+        if not cue.get("say") and not cue.get("sound"):  # an invalid sound is reported already
             checker.report(cue_where, cue_label, "needs 'say', 'sound' or both")
         _check_spoken(checker, say, (*cue_where, "say"), f"{cue_label}.say")
         cues.append(Cue(at, say, sound))
@@ -285,12 +285,14 @@ def _check_spoken(
         checker.report(where, label, f"is {len(text)} characters; the limit is {MAX_SPOKEN}")
     allowed = (*FILL_INS, *extra)
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        fields = [(f, s or c) for _, f, s, c in string.Formatter().parse(text) if f is not None]
     except ValueError:
         checker.report(where, label, "has an unmatched { or }; write {{ or }} for a brace")
         return
-    for field_name in fields:
-        if field_name not in allowed:
+    for field_name, extra_format in fields:
+        if field_name in allowed and extra_format:  # "{step:d}" would fail when planning
+            checker.report(where, label, f"write the fill-in as just {{{field_name}}}")
+        elif field_name not in allowed:
             names = ", ".join("{" + name + "}" for name in allowed)
             checker.report(where, label, f"unknown fill-in {{{field_name}}}; use one of {names}")
 

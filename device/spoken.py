@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
@@ -16,8 +17,11 @@ def parse_duration(value: object) -> float:
     """Seconds from ``90``, ``"90"``, ``"45s"``, ``"1m30s"`` or ``"1h"``; ValueError otherwise."""
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, int):
+        # TOML integers are unbounded; a 400-digit one is "too long", not a crash
+        return float(value) if abs(value) < 10**300 else (math.inf if value > 0 else -math.inf)
+    if isinstance(value, float):
+        return value
     if not isinstance(value, str):
         raise ValueError
     text = value.strip().replace(" ", "")
@@ -38,6 +42,8 @@ def format_clock(seconds: float) -> str:
 
 def format_short(seconds: float) -> str:
     """``1m30s`` style, the way routine files write durations."""
+    if seconds < 60 and seconds != round(seconds):
+        return f"{seconds:g}s"  # config limits such as 0.05s must not round to "0s"
     whole = round(seconds)
     minutes, secs = divmod(whole, 60)
     if minutes and secs:

@@ -8,7 +8,8 @@ routine can speak is known before it starts (the speech cache renders them).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from device.routine import Routine, Step
 from device.spoken import number_words, say_duration
@@ -16,6 +17,7 @@ from device.spoken import number_words, say_duration
 RANK_TICK, RANK_COUNT, RANK_CUE, RANK_COUNTDOWN, RANK_STEP = range(5)
 WARNING_MIN_PART = 30.0
 REMAINING_STEP = 5
+SPEECH_GAP = 0.2  # seconds of quiet a moved phrase leaves before its boundary
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,21 @@ class Timeline:
         return self.routine.duration
 
 
-def plan(routine: Routine) -> Timeline:
-    """The full timeline of ``routine`` when nothing is skipped or paused."""
+def plan(routine: Routine, speech_length: Callable[[str], float] | None = None) -> Timeline:
+    """The full timeline of ``routine`` when nothing is skipped or paused.
+
+    With ``speech_length`` (text -> seconds), cue and warning speech is moved earlier
+    so it finishes before the boundary it announces (see ``_fit_speech``).
+    """
     starts, clock = [], 0.0
     for step in routine.steps:
         starts.append(clock)
         clock += step.duration
     fill = _filler(routine)
     steps = tuple(
-        StepPlan(i, step, starts[i], tuple(_sorted(_step_cues(routine, i, starts[i], fill))))
+        StepPlan(i, step, starts[i], tuple(_sorted(_fit_speech(cues, step, speech_length))))
         for i, step in enumerate(routine.steps)
+        for cues in [_step_cues(routine, i, starts[i], fill)]
     )
     intro = (Planned(0.0, "say", fill(routine.intro, 0, 0.0), RANK_STEP),)
     finish = (
@@ -132,8 +139,29 @@ def _part_cues(step: Step, begin: float) -> list[Planned]:
         text = f"{say_duration(step.warning).capitalize()}."
         cues.append(Planned(end - step.warning, "say", text, RANK_COUNTDOWN))
     for left in range(step.countdown, 0, -1):
+        if end - left <= begin + 1e-9:
+            continue  # a [defaults] countdown longer than this side: beep only inside it
         cues.append(Planned(end - left, "sound", "beep", RANK_COUNTDOWN))
     return cues
+
+
+def _fit_speech(cues: list[Planned], step: Step, length) -> list[Planned]:
+    """Move cue and warning phrases earlier so they end before the next cue of countdown
+    rank or above (a beep, a switch, the step's end), never into the phrase before them.
+    Counts keep their beat; if nothing fits, the player shortens what overlaps."""
+    if length is None:
+        return cues
+    fitted = list(cues)
+    for i, cue in enumerate(cues):
+        if cue.kind != "say" or cue.rank not in (RANK_CUE, RANK_COUNTDOWN):
+            continue
+        boundaries = [c.at for c in cues if c.rank >= RANK_COUNTDOWN and c.at > cue.at + 1e-9]
+        latest = min(boundaries, default=step.duration) - length(cue.content) - SPEECH_GAP
+        before = [c for c in cues if c.kind == "say" and c.rank > cue.rank and c.at <= cue.at]
+        earliest = max((c.at + length(c.content) + SPEECH_GAP for c in before), default=0.0)
+        if cue.at > latest:
+            fitted[i] = replace(cue, at=max(min(cue.at, earliest), latest, 0.0))
+    return fitted
 
 
 def _sorted(cues: list[Planned]) -> list[Planned]:

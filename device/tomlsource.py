@@ -54,6 +54,10 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Source:
         raise InvalidFileError(
             [Problem(shown, line, "", f"TOML syntax error: {message}")]
         ) from None
+    except (ValueError, RecursionError):
+        # tomllib lets these escape on absurd input: a 5000-digit number, 20000 nested "["
+        message = "TOML syntax error: a value is too long or nested too deeply"
+        raise InvalidFileError([Problem(shown, 1, "", message)]) from None
     return Source(shown, data, scan_lines(text))
 
 
@@ -77,7 +81,7 @@ def _read_bytes(path: Path, shown: str, max_bytes: int) -> bytes:
 
 def _decode(raw: bytes, shown: str) -> str:
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark is still UTF-8 text
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         byte = raw[error.start]

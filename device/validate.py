@@ -57,7 +57,8 @@ class Checker:
 
     def required_text(self, table: dict, key: str, where: Where, label: str) -> str:
         if key not in table:
-            self.report(where, label, f"'{key}' is missing; every {label or 'file'} needs one")
+            noun = label.split()[0] if label else "file"  # "step 2" -> "every step needs one"
+            self.report(where, label, f"'{key}' is missing; every {noun} needs one")
             return ""
         text = self.get(table, key, str, where, label, "")
         if key in table and isinstance(table[key], str) and not text.strip():
