@@ -118,7 +118,8 @@ class Controller:
 
     def _session_input(self, name: str, now: float) -> list[Action]:
         assert self.session is not None
-        command = Command(name) if name != "start" else Command.PLAY
+        # "start" during a routine only un-pauses it; PLAY's toggle would pause it.
+        command = Command(name) if name != "start" else Command.RESUME
         actions = self.session.handle(command, now)
         if self.session.state is State.DONE:
             self.session = None

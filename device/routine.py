@@ -267,8 +267,11 @@ def _sound(checker: Checker, cue: dict, where: Where, label: str) -> str:
 
 
 def _check_step(checker: Checker, step: Step, raw: dict, where: Where, label: str) -> None:
-    _check_spoken(checker, step.say, (*where, "say"), f"{label}.say")
-    _check_spoken(checker, step.switch, (*where, "switch"), f"{label}.switch", extra=("side",))
+    sided = ("side", "other") if step.sides else ()
+    _check_spoken(checker, step.say, (*where, "say"), f"{label}.say", extra=sided)
+    _check_spoken(
+        checker, step.switch, (*where, "switch"), f"{label}.switch", extra=("side", "other")
+    )
     if step.wait and (step.sides or step.reps):
         checker.report(where, label, "a wait step cannot have sides or reps")
     if step.reps and step.duration and step.part_length / step.reps < MIN_REP_SECONDS:

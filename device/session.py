@@ -11,7 +11,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from device.timeline import RANK_STEP, Planned, StepPlan, Timeline, plan, where_phrases
+from device.timeline import (
+    RANK_STEP,
+    Planned,
+    StepPlan,
+    Timeline,
+    plan,
+    side_index,
+    where_phrases,
+)
 from device.view import RoutineView
 
 STALE_AFTER = 1.5  # seconds; a cue this late (say after a stall) is skipped, not blurted out
@@ -167,15 +175,16 @@ class Session:
     def _on_repeat(self, now: float) -> list[Action]:
         if self.state is State.DONE:
             return []
-        source = self.timeline.intro if self.state is State.READY else self.current.cues
-        said = next(c for c in source if c.kind == "say")
-        return [Say(said.content, RANK_STEP, now)]
+        if self.state is State.READY:
+            return [Say(self.timeline.intro[0].content, RANK_STEP, now)]
+        side = side_index(self.current.step, self.elapsed(now))
+        return [Say(self.current.instructions[side], RANK_STEP, now)]
 
     def _on_where(self, now: float) -> list[Action]:
         if self.state in (State.READY, State.DONE):
             return []
         step, elapsed = self.current.step, self.elapsed(now)
-        side = step.side_names[min(int(elapsed // step.part_length), 1)] if step.sides else ""
+        side = step.side_names[side_index(step, elapsed)]
         left = step.part_length - (elapsed % step.part_length) if step.duration else 0
         phrases = where_phrases(self.current, len(self.timeline.steps), side, left)
         return [Say(text, RANK_STEP, now) for text in phrases]
@@ -183,8 +192,14 @@ class Session:
     # -- moving through the steps ---------------------------------------------
 
     def _catch_up(self, now: float) -> list[Action]:
-        """Fire every cue and step change due by ``now``, skipping stale speech."""
+        """Fire every cue and step change due by ``now``, skipping stale speech.
+
+        After a stall, the latest announcement of the step we land in (its
+        instruction, or the side switch) is still made, late rather than never.
+        """
         actions: list[Action] = []
+        late: list[Action] = []
+        late_at = -1.0
         while self.state is State.RUNNING:
             deadline = self.next_deadline()
             if deadline is None or deadline > now:
@@ -194,9 +209,14 @@ class Session:
                 self.cursor += 1
                 if now - deadline <= STALE_AFTER:
                     actions.append(_act(cue, deadline))
+                elif cue.rank == RANK_STEP:
+                    if cue.at != late_at:  # a newer announcement replaces an older one
+                        late, late_at = [], cue.at
+                    late.append(_act(cue, now))
             else:
+                late, late_at = [], -1.0
                 actions += self._enter(self.index + 1, deadline)
-        return actions
+        return actions + late
 
     def _enter(self, index: int, at: float) -> list[Action]:
         """Begin step ``index`` at instant ``at`` (or finish after the last one)."""

@@ -38,6 +38,7 @@ class StepPlan:
     step: Step
     start: float
     cues: tuple[Planned, ...]
+    instructions: tuple[str, ...] = ()  # the instruction for each side, fill-ins resolved
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,16 @@ def plan(routine: Routine, speech_length: Callable[[str], float] | None = None) 
         clock += step.duration
     fill = _filler(routine)
     steps = tuple(
-        StepPlan(i, step, starts[i], tuple(_sorted(_fit_speech(cues, step, speech_length))))
+        StepPlan(
+            i,
+            step,
+            starts[i],
+            tuple(
+                _sorted(_fit_speech(_step_cues(routine, i, starts[i], fill), step, speech_length))
+            ),
+            tuple(fill(step.say, i, starts[i], side) for side in step.side_names),
+        )
         for i, step in enumerate(routine.steps)
-        for cues in [_step_cues(routine, i, starts[i], fill)]
     )
     intro = (Planned(0.0, "say", fill(routine.intro, 0, 0.0), RANK_STEP),)
     finish = (
@@ -89,6 +97,7 @@ def _filler(routine: Routine):
                 remaining=say_duration(max(0.0, routine.duration - offset)),
                 duration=say_duration(routine.duration),
                 side=side,
+                other={"left": "right", "right": "left"}.get(side, ""),
             )
         )
 
@@ -104,7 +113,7 @@ def _step_cues(routine: Routine, index: int, start: float, fill) -> list[Planned
     step = routine.steps[index]
     cues = [
         Planned(0.0, "sound", "chime", RANK_STEP),
-        Planned(0.0, "say", fill(step.say, index, start), RANK_STEP),
+        Planned(0.0, "say", fill(step.say, index, start, step.side_names[0]), RANK_STEP),
     ]
     for side_number, side in enumerate(step.side_names if not step.wait else ()):
         begin = side_number * step.part_length
@@ -169,6 +178,13 @@ def _sorted(cues: list[Planned]) -> list[Planned]:
     return sorted(cues, key=lambda c: (round(c.at, 6), -c.rank, c.kind != "sound"))
 
 
+def side_index(step: Step, elapsed: float) -> int:
+    """Which side (0 or 1) ``elapsed`` seconds into ``step`` falls on; 0 without sides."""
+    if not step.sides or not step.part_length:
+        return 0
+    return min(int(elapsed // step.part_length), len(step.side_names) - 1)
+
+
 def where_phrases(step_plan: StepPlan, count: int, side: str, left: float) -> list[str]:
     """What REPEAT-hold says: the step, the side, and time left rounded up to 5 s."""
     phrases = [f"Step {step_plan.index + 1} of {count}. {step_plan.step.name}."]
@@ -188,6 +204,7 @@ def all_phrases(timeline: Timeline) -> set[str]:
     count = len(timeline.steps)
     for step_plan in timeline.steps:
         phrases.update(c.content for c in step_plan.cues if c.kind == "say")
+        phrases.update(step_plan.instructions)
         step = step_plan.step
         for side in step.side_names:
             lefts = range(0, int(step.part_length) + REMAINING_STEP, REMAINING_STEP)

@@ -28,8 +28,9 @@ class Checker:
         self.problems.append(Problem(self.source.path, self.source.line(*where), label, message))
 
     def raise_if_any(self) -> None:
+        """Raise with every problem, in line order so they read top to bottom."""
         if self.problems:
-            raise InvalidFileError(self.problems)
+            raise InvalidFileError(sorted(self.problems, key=lambda p: p.line))
 
     def unknown_keys(self, table: dict, allowed: Iterable[str], where: Where, label: str) -> None:
         allowed = list(allowed)

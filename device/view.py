@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from device.timeline import Timeline
+from device.timeline import Timeline, side_index
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RoutineView:
         step = step_plan.step
         elapsed = min(elapsed, step.duration)
         part = step.part_length or 1.0
-        side_number = min(int(elapsed // part), len(step.side_names) - 1)
+        side_number = side_index(step, elapsed)
         into_part = elapsed - side_number * part
         rep = min(int(into_part // (part / step.reps)) + 1, step.reps) if step.reps else 0
         following = timeline.steps[index + 1].step.name if index + 1 < len(timeline.steps) else ""
@@ -45,7 +45,7 @@ class RoutineView:
             step_index=index,
             step_count=len(timeline.steps),
             step_name=step.name,
-            instruction=_instruction(step_plan),
+            instruction=step_plan.instructions[side_number],
             area=step.area,
             stroke=step.stroke,
             side=step.side_names[side_number],
@@ -76,8 +76,3 @@ class IdleView:
     program: str = ""  # e.g. "Week 9 · every other day · today: rest"
     warnings: int = 0  # routine files with errors
     offer: str = ""  # e.g. "Resume Evening wind-down at step 4?"
-
-
-def _instruction(step_plan) -> str:
-    """The step's instruction as spoken (fill-ins resolved by the planner)."""
-    return next((c.content for c in step_plan.cues if c.kind == "say"), step_plan.step.say)

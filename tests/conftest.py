@@ -7,7 +7,8 @@ import tempfile
 # sounds, yet every drawing and mixing call runs for real.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "disk")
-os.environ.setdefault("SDL_DISKAUDIOFILE", os.path.join(tempfile.gettempdir(), "massage-timer-test-audio.raw"))
+_RECORDING = os.path.join(tempfile.gettempdir(), "massage-timer-test-audio.raw")
+os.environ.setdefault("SDL_DISKAUDIOFILE", _RECORDING)  # never sdlaudio.raw in the repo
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.pop("DISPLAY", None)
 os.environ.pop("WAYLAND_DISPLAY", None)

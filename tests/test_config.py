@@ -91,17 +91,17 @@ hold = "10s"
 bounce = "2s"
 play = 40
 """
-    assert problems(tmp_path, text) == [  # in schema order, each with its line
-        "4: voice.voice: must be text in quotes, not 3",
+    assert problems(tmp_path, text) == [  # all of them, in line order
         '2: voice.rate: must be a whole number, not "fast"',
         "3: voice.volume: must be a number, not true",
+        "4: voice.voice: must be text in quotes, not 3",
         '7: audio.enabled: must be true or false, not "yes"',
         "8: audio.buffer: must be a whole number, not 2.5",
-        "17: buttons.play: must be 2 to 27, not 40",
-        '15: buttons.hold: must be 0.3s to 5s, not "10s"',
-        '16: buttons.bounce: must be 0s to 0.5s, not "2s"',
         "11: display.rotation: must be one of '0', '90', '180', '270', not \"45\"",
         '12: display.wake: must be a duration like "45s", "1m30s" or 90, not "forever"',
+        '15: buttons.hold: must be 0.3s to 5s, not "10s"',
+        '16: buttons.bounce: must be 0s to 0.5s, not "2s"',
+        "17: buttons.play: must be 2 to 27, not 40",
     ]
 
 

@@ -83,10 +83,10 @@ routines = "daily"
     assert [str(p).removeprefix(f"{path}:") for p in caught.value.problems] == [
         "1: file name must be lowercase letters, digits and dashes, ending .toml",
         "2: colour: unknown key; known keys: title, description, sources, phase",
-        "5: phase 1.weeks: must be [first, last], 1 to 104",
-        '7: phase 1.routines: must be a list, not "daily"',
         "4: phase 1: 'routines' is missing or empty; name at least one routine",
+        "5: phase 1.weeks: must be [first, last], 1 to 104",
         "6: phase 1.every_days: must be 1 to 7, not 0",
+        '7: phase 1.routines: must be a list, not "daily"',
     ]
 
 

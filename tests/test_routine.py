@@ -188,8 +188,8 @@ wait = true
 """
     assert messages(text) == [
         '6: step 1 ("One").duration: must be 1s to 30m, not "2h"',
-        '15: step 2 ("Two").cue 1.at: is past the end of the step, which lasts 5s',
         '12: step 2 ("Two").reps: 9 reps in 5s is too fast to count aloud',
+        '15: step 2 ("Two").cue 1.at: is past the end of the step, which lasts 5s',
         '20: step 3 ("Three").say: unknown fill-in {sde}; use one of {routine}, {step}, '
         "{next}, {remaining}, {duration}",
     ]

@@ -220,9 +220,16 @@ def test_stale_cues_are_skipped_after_a_stall_but_steps_still_advance():
     session, base = started_demo(clock)
     clock.advance(25)  # the loop stalled for 25 s
     actions = stamped(session.handle(Command.TICK, clock.now()), base)
-    # every cue more than STALE_AFTER late is dropped (even step 3's instruction, due at 20)
+    # every cue more than STALE_AFTER late is dropped, except the announcement of the
+    # step we land in: step 3's chime and instruction, due at 20, come now, at 25
     assert STALE_AFTER == 1.5
-    assert actions == [(20, "step 2"), (20, "state running")]
+    instruction = plan(DEMO).steps[2].instructions[0]
+    assert actions == [
+        (20, "step 2"),
+        (20, "state running"),
+        (25, "sound chime"),
+        (25, f"say {instruction}"),
+    ]
     clock.advance(1.4)  # the tick due at 26 fires 0.4 s late: still on time enough
     assert stamped(session.handle(Command.TICK, clock.now()), base) == [(26, "sound tick")]
     assert session.next_deadline() == base + 29  # the next tick, on the original grid
@@ -238,8 +245,21 @@ def test_repeat_says_the_current_instruction_and_keeps_time():
     session.handle(Command.TICK, clock.now())
     deadline = session.next_deadline()
     actions = session.handle(Command.REPEAT, clock.now())
-    assert actions == [Say(plan(DEMO).steps[1].cues[1].content, 4, clock.now())]
+    # 12 s into a 20 s step with sides: the instruction for the second (right) side.
+    right = plan(DEMO).steps[1].instructions[1]
+    assert "right cheek" in right
+    assert actions == [Say(right, 4, clock.now())]
     assert session.next_deadline() == deadline and session.state is State.RUNNING
+
+
+def test_repeat_on_the_first_side_says_the_instruction_spoken_at_the_start():
+    clock = FakeClock()
+    session, _ = started_demo(clock)
+    clock.advance(3)
+    session.handle(Command.TICK, clock.now())
+    actions = session.handle(Command.REPEAT, clock.now())
+    assert actions == [Say(plan(DEMO).steps[1].cues[1].content, 4, clock.now())]
+    assert "left cheek" in actions[0].text
 
 
 def test_where_says_step_side_and_time_left():
@@ -304,7 +324,8 @@ def test_view_follows_side_rep_and_time_left():
     assert view.routine_left == pytest.approx(46.0)
     assert view.progress == pytest.approx(14 / 60)
     assert view.next_name == "Forehead strokes"
-    assert view.instruction == plan(DEMO).steps[1].cues[1].content
+    assert view.instruction == plan(DEMO).steps[1].instructions[1]  # the right side's
+    assert "right cheek" in view.instruction
     session.handle(Command.PAUSE, clock.now())
     clock.advance(50)
     assert session.view(clock.now()).step_left == pytest.approx(6.0)
