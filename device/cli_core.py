@@ -10,6 +10,7 @@ from device.catalog import Catalog, load_catalog
 from device.config import Config, find_config, load_checked
 from device.exc import InvalidFileError, UnknownRoutineError
 from device.paths import routines_folder
+from device.speech import espeak_problem
 from device.spoken import format_clock, format_short
 from device.timeline import plan
 
@@ -52,6 +53,8 @@ def run_check(args: argparse.Namespace) -> int:
     problems += catalog.problems
     for line in problems:
         print(line)
+    if speech := espeak_problem():  # routines still run without it, on chimes alone
+        print(f"note: {speech}", file=sys.stderr)
     count = f"{len(catalog.routines)} routines, {len(catalog.programs)} programs"
     verdict = f"{len(problems)} problem{'s' * (len(problems) != 1)}" if problems else "all good"
     print(f"checked {count}: {verdict}", file=sys.stderr)

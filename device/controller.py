@@ -6,12 +6,12 @@ Buttons, the control socket and the keyboard all arrive here as input names
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from device.exc import UnknownRoutineError
 from device.routine import Routine
 from device.session import Action, Command, Say, Session, State
-from device.timeline import RANK_STEP, plan
+from device.timeline import RANK_STEP, Timeline, plan
 from device.view import IdleView, RoutineView
 
 INPUTS = ("play", "start", "pause", "resume", "next", "prev", "stop", "repeat", "where")
@@ -34,9 +34,14 @@ class Controller:
     """Routines by name, the selected one, and the session that is running, if any."""
 
     def __init__(
-        self, routines: Mapping[str, Routine], selected: str = "", wake_seconds: float = 60.0
+        self,
+        routines: Mapping[str, Routine],
+        selected: str = "",
+        wake_seconds: float = 60.0,
+        planner: Callable[[Routine], Timeline] = plan,
     ):
         self.routines: dict[str, Routine] = dict(routines)
+        self.planner = planner  # the daemon passes one that knows each phrase's length
         self.selected = selected if selected in self.routines else next(iter(sorted(routines)), "")
         self.session: Session | None = None
         self.wake_seconds = wake_seconds
@@ -65,7 +70,7 @@ class Controller:
         if name not in self.routines:
             raise UnknownRoutineError(f"no routine named '{name}'")
         self.selected = name
-        self.session = Session.of(self.routines[name])
+        self.session = Session(self.planner(self.routines[name]))
         self.wake(now)
         return self.session.handle(Command.START, now)
 

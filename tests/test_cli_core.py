@@ -230,3 +230,17 @@ def test_terminal_output_prints_one_line_per_action():
     assert output.show(IdleView(awake=False), 0.0) is None  # not a tty: no live line
     output.perform([StateChanged(State.DONE, 170.0), StepStarted(0, "Next one", 500.0)], 500.0)
     assert stream.getvalue().splitlines()[-2:] == ["1:10  state  done", "0:00  step   1: Next one"]
+
+
+def test_check_says_how_to_install_espeak_when_it_is_missing(capsys, monkeypatch):
+    import device.cli_core
+
+    monkeypatch.setattr(device.cli_core, "espeak_problem", lambda: "espeak-ng is missing; fix")
+    code, _, err = run(capsys, "check", str(ROUTINES))
+    assert code == 0  # routines are fine; without espeak-ng they run on chimes
+    assert "note: espeak-ng is missing; fix" in err
+
+
+def test_check_is_quiet_about_espeak_when_it_works(capsys):
+    code, _, err = run(capsys, "check", str(ROUTINES))
+    assert code == 0 and "espeak" not in err
