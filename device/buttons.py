@@ -1,0 +1,183 @@
+"""Buttons, pedal, PIR and status LED through gpiozero; gestures decoded on the loop's clock.
+
+gpiozero callbacks only put ``("edge", button, pressed, t)`` on the loop's queue.
+The pure ``GestureDecoder`` turns edges into ``press`` / ``hold`` / ``double``
+on the loop thread, with deadlines the loop waits for — so a test can drive it
+with a FakeClock. We use ``DigitalInputDevice`` (``Button`` minus its hold
+thread, which wakes ten times a second even when nobody touches anything).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+BUTTONS = ("play", "next", "repeat")
+Gesture = tuple[str, str]  # (button, "press" | "hold" | "double")
+
+
+@dataclass
+class _Held:
+    down_at: float | None = None
+    held: bool = False
+    last_up: float = float("-inf")
+    pending_up: float | None = None  # single-button mode: a press that may become a double
+
+
+@dataclass
+class GestureDecoder:
+    """Edges in, gestures out. Presses shorter than ``bounce`` are contact noise."""
+
+    hold: float = 1.0
+    bounce: float = 0.05
+    double: float = 0.4
+    single_button: bool = False
+    buttons: dict[str, _Held] = field(default_factory=dict)
+
+    def edge(self, button: str, pressed: bool, t: float) -> list[Gesture]:
+        state = self.buttons.setdefault(button, _Held())
+        out = self.tick(t)
+        if pressed:
+            if state.down_at is None and t - state.last_up >= self.bounce:
+                state.down_at, state.held = t, False
+            return out
+        if state.down_at is None:
+            return out
+        down_at, held = state.down_at, state.held
+        state.down_at, state.last_up = None, t
+        if held or t - down_at < self.bounce:
+            return out
+        if t - down_at >= self.hold:  # the loop was late; a long press is still a hold
+            return [*out, (button, "hold")]
+        if not self.single_button:
+            return [*out, (button, "press")]
+        if state.pending_up is not None:
+            state.pending_up = None
+            return [*out, (button, "double")]
+        state.pending_up = t
+        return out
+
+    def tick(self, now: float) -> list[Gesture]:
+        """Holds that reached ``hold`` and single presses whose double window closed."""
+        out: list[Gesture] = []
+        for button, state in self.buttons.items():
+            if state.down_at is not None and not state.held and now - state.down_at >= self.hold:
+                state.held, state.pending_up = True, None
+                out.append((button, "hold"))
+            if state.pending_up is not None and now - state.pending_up >= self.double:
+                state.pending_up = None
+                out.append((button, "press"))
+        return out
+
+    def next_deadline(self) -> float | None:
+        deadlines = []
+        for state in self.buttons.values():
+            if state.down_at is not None and not state.held:
+                deadlines.append(state.down_at + self.hold)
+            if state.pending_up is not None:
+                deadlines.append(state.pending_up + self.double)
+        return min(deadlines, default=None)
+
+    def reset(self) -> None:
+        self.buttons.clear()
+
+
+def decoder_for(config) -> GestureDecoder:
+    section = config["buttons"]
+    return GestureDecoder(
+        hold=section["hold"],
+        bounce=section["bounce"],
+        double=section["double"],
+        single_button=section["single_button"],
+    )
+
+
+class Board:
+    """The GPIO devices the config asks for; every callback just calls ``emit``."""
+
+    def __init__(self, config, emit: Callable[..., None], clock) -> None:
+        self.config = config
+        self.emit = emit
+        self.clock = clock
+        self.pins: dict[str, int] = {}
+        self.devices: dict[str, object] = {}
+        self.led = None
+        self._led_mode = ""
+
+    def start(self) -> None:
+        """Open what is there; a board without GPIO logs once and runs on without buttons."""
+        try:
+            from gpiozero import DigitalInputDevice  # optional on a laptop
+
+            warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
+            for name in self._wanted():
+                self.devices[name] = self._input(DigitalInputDevice, name)
+            if self.config["motion"]["enabled"]:
+                self.devices["motion"] = self._motion(DigitalInputDevice)
+            if self.config["led"]["enabled"]:
+                self.led = _open_led(self.config["led"]["pin"])
+        except Exception as error:  # no GPIO (or no permission) is not fatal
+            log.warning("buttons disabled: %s", error)
+
+    def _wanted(self) -> list[str]:
+        return ["play"] if self.config["buttons"]["single_button"] else list(BUTTONS)
+
+    def _input(self, kind, name: str):
+        pin = self.config["buttons"][name]
+        bounce = self.config["buttons"]["bounce"] or None
+        device = kind(pin, pull_up=True, bounce_time=bounce)
+        device.when_activated = lambda: self.emit("edge", name, True, self.clock.now())
+        device.when_deactivated = lambda: self.emit("edge", name, False, self.clock.now())
+        self.pins[name] = pin
+        return device
+
+    def _motion(self, kind):
+        pin = self.config["motion"]["pin"]
+        device = kind(pin, pull_up=False)  # a PIR drives its output high on motion
+        device.when_activated = lambda: self.emit("motion", True, self.clock.now())
+        device.when_deactivated = lambda: self.emit("motion", False, self.clock.now())
+        self.pins["motion"] = pin
+        return device
+
+    def show_state(self, state: str) -> None:
+        """LED: steady while running, breathing while paused or waiting, off when idle."""
+        mode = {"running": "on", "paused": "pulse", "waiting": "pulse"}.get(state, "off")
+        if self.led is None or mode == self._led_mode:
+            return
+        self._led_mode = mode
+        try:
+            if mode == "on":
+                self.led.on()
+            elif mode == "pulse":
+                pulse = getattr(self.led, "pulse", None)
+                pulse() if pulse else self.led.blink(0.5, 0.5)
+            else:
+                self.led.off()
+        except Exception as error:  # a broken LED must not stop the loop
+            log.warning("status LED: %s", error)
+            self.led = None
+
+    def close(self) -> None:
+        for device in [*self.devices.values(), self.led]:
+            if device is not None:
+                device.close()
+        self.devices.clear()
+        self.led = None
+
+
+def _open_led(pin: int):
+    from gpiozero import LED, PWMLED
+
+    try:
+        return PWMLED(pin)
+    except Exception:  # no PWM on this pin factory: blink instead of breathe
+        return LED(pin)
+
+
+def press_pin(factory, pin: int, pressed: bool) -> None:
+    """Simulation: drive a MockFactory pin as a button to ground would (low = pressed)."""
+    mock = factory.pin(pin)
+    mock.drive_low() if pressed else mock.drive_high()

@@ -1,0 +1,133 @@
+"""Shared set-up for the daemon tests: mock pins, a routines folder, a loop on a FakeClock."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from device.app import Loop
+from device.buttons import Board, decoder_for
+from device.clock import FakeClock
+from device.config import defaults
+from device.control import EventLog
+from device.controller import DEFAULT_GESTURES, SINGLE_BUTTON_GESTURES, Controller
+from device.library import Library
+from device.outputs import RecordingOutput
+from device.paths import BUNDLED_ROUTINES
+from device.resume import StateStore, Tracker
+
+PINS = {"play": 17, "next": 27, "repeat": 22}
+
+
+@contextlib.contextmanager
+def mock_pins():
+    """gpiozero's MockFactory for one test, restored in ``finally`` (as gpiozero's conftest)."""
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
+    try:
+        yield Device.pin_factory
+    finally:
+        Device.pin_factory.reset()
+        Device.pin_factory = previous
+
+
+def routines_dir(tmp_path: Path, *names: str) -> Path:
+    """A routines folder holding copies of bundled routines (default: demo and jaw)."""
+    folder = tmp_path / "routines"
+    folder.mkdir(exist_ok=True)
+    for name in names or ("demo", "jawline-and-chin"):
+        shutil.copy(BUNDLED_ROUTINES / f"{name}.toml", folder / f"{name}.toml")
+    return folder
+
+
+@dataclass
+class Rig:
+    """A real loop with real mock pins, a FakeClock and a RecordingOutput."""
+
+    loop: Loop
+    clock: FakeClock
+    output: RecordingOutput
+    factory: MockFactory
+    config: dict
+    folder: Path
+
+    def step(self, seconds: float = 0.0) -> None:
+        """Let ``seconds`` of fake time pass, then run the loop once (never sleeps)."""
+        self.clock.advance(seconds)
+        self.loop.run_once(timeout=0)
+
+    def run_for(self, seconds: float) -> None:
+        """Step through every deadline in the next ``seconds`` of fake time."""
+        end = self.clock.now() + seconds
+        while True:
+            deadline = self.loop.deadline(self.clock.now())
+            if deadline is None or deadline > end:
+                break
+            self.clock.current = max(self.clock.current, deadline)
+            self.loop.run_once(timeout=0)
+        self.clock.current = end
+        self.loop.run_once(timeout=0)
+
+    def down(self, button: str) -> None:
+        self.factory.pin(self.config["buttons"][button]).drive_low()
+        self.step()
+
+    def up(self, button: str) -> None:
+        self.factory.pin(self.config["buttons"][button]).drive_high()
+        self.step()
+
+    def press(self, button: str, length: float = 0.2) -> None:
+        self.clock.advance(0.1)  # fingers need a moment between presses (else: bounce)
+        self.down(button)
+        self.clock.advance(length)
+        self.up(button)
+
+    def hold(self, button: str, length: float = 1.5) -> None:
+        self.clock.advance(0.1)
+        self.down(button)
+        self.step(length)
+        self.up(button)
+
+    @property
+    def state(self) -> str:
+        return self.loop.tracker.state(self.loop.controller)
+
+    def close(self) -> None:
+        self.loop.board.close()
+
+
+def make_rig(factory, tmp_path: Path, store: bool = True, events=None, **sections) -> Rig:
+    """Build the loop as the daemon does, with config ``sections`` overlaid on the defaults."""
+    config = defaults()
+    for section, values in sections.items():
+        config[section].update(values)
+    folder = tmp_path / "routines"
+    if not folder.exists():
+        routines_dir(tmp_path)
+    clock = FakeClock()
+    output = RecordingOutput()
+    state = StateStore(tmp_path / "state", wall=lambda: 1_700_000_000.0 + clock.now())
+    single = config["buttons"]["single_button"]
+    loop = Loop(
+        Controller({}, wake_seconds=config["display"]["wake"]),
+        [output],
+        clock,
+        decoder=decoder_for(config),
+        gestures=SINGLE_BUTTON_GESTURES if single else DEFAULT_GESTURES,
+        library=Library(folder),
+        events=EventLog(events),
+        tracker=Tracker(state if store else None, config["daemon"]["resume_window"]),
+        factory=factory,
+        pause_after=config["motion"]["pause_after"] if config["motion"]["enabled"] else 0.0,
+    )
+    loop.board = Board(config, loop.post, clock)
+    loop.board.start()
+    loop.post("reload")
+    loop.run_once(timeout=0)
+    loop.controller.selected = "demo"
+    return Rig(loop, clock, output, factory, config, folder)
