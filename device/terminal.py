@@ -55,6 +55,8 @@ class TerminalOutput:
         self.stream = stream
         self.started: float | None = None  # when the running routine began
         self.live = stream.isatty()
+        self.last_moment: tuple = ()
+        self.done_at: float | None = None
 
     def start(self) -> None:
         """Nothing to open; a terminal is always there."""
@@ -64,19 +66,31 @@ class TerminalOutput:
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
+            if self.done_at is not None and action.due > self.done_at:
+                self.started = self.done_at = None  # a new run; the finish bell was the old one's
             if self.started is None:
                 self.started = action.due
             self._line(describe(action, self.started))
             if isinstance(action, StateChanged) and action.state is State.DONE:
-                self.started = None
+                self.done_at = action.due
 
     def show(self, view: RoutineView | IdleView, now: float) -> float | None:
         if not self.live:
+            self._log_progress(view)
             return None
         self.stream.write("\r\033[K" + status_line(view))
         self.stream.flush()
         running = isinstance(view, RoutineView) and view.state == "running"
         return now + 1.0 if running else None  # the clock on the line moves once a second
+
+    def _log_progress(self, view: RoutineView | IdleView) -> None:
+        """Into a log or a pipe: the progress line once per step, side or state."""
+        if not isinstance(view, RoutineView):
+            return
+        moment = (view.step_index, view.side, view.state)
+        if moment != self.last_moment:
+            self.last_moment = moment
+            self._line(status_line(view))
 
     def stop(self) -> None:
         if self.live:

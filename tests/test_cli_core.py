@@ -244,3 +244,31 @@ def test_check_says_how_to_install_espeak_when_it_is_missing(capsys, monkeypatch
 def test_check_is_quiet_about_espeak_when_it_works(capsys):
     code, _, err = run(capsys, "check", str(ROUTINES))
     assert code == 0 and "espeak" not in err
+
+
+def test_terminal_output_into_a_pipe_logs_progress_once_per_step_side_and_state():
+    stream = io.StringIO()  # not a TTY: no live line, but a progress line per moment
+    terminal = TerminalOutput(stream)
+    timeline = plan(load_catalog([ROUTINES]).routines["demo"])
+    session = Session(timeline)
+    session.handle(Command.START, 0.0)
+    session.handle(Command.PLAY, 2.0)
+    for now in (2.0, 3.0, 7.0, 12.0, 13.0):
+        session.handle(Command.TICK, now)
+        terminal.show(session.view(now), now)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2  # left side, then right side of the same step
+    assert "2/4 Cheek sweeps · Left" in lines[0] and "0:20 left" in lines[0]
+    assert "2/4 Cheek sweeps · Right" in lines[1]
+    assert lines[0].startswith("[") and "%" in lines[0]
+
+
+def test_terminal_stamps_the_finish_from_the_routine_start():
+    stream = io.StringIO()
+    terminal = TerminalOutput(stream)
+    session = Session(plan(load_catalog([ROUTINES]).routines["demo"]))
+    terminal.perform(session.handle(Command.START, 100.0), 100.0)
+    terminal.perform(session.handle(Command.PLAY, 103.0), 103.0)
+    terminal.perform(session.handle(Command.TICK, 200.0), 200.0)  # long after the end
+    finish = [line for line in stream.getvalue().splitlines() if "bell" in line]
+    assert finish == ["1:03  sound  bell"]  # 3 s of oil + 60 s of steps
