@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from device.routine import NAME_PATTERN, routine_name
+from device.routine import checked_name
 from device.tomlsource import read_source
 from device.validate import Checker
 
@@ -80,11 +80,7 @@ def load_program(path: Path) -> Program:
     """Load and validate one program file; raise InvalidFileError listing every problem."""
     checker = Checker(read_source(path))
     data = checker.source.data
-    name = routine_name(path)
-    if not NAME_PATTERN.match(name):
-        checker.report(
-            (), "", "file name must be lowercase letters, digits and dashes, ending .toml"
-        )
+    name = checked_name(checker, path)
     checker.unknown_keys(data, _TOP_KEYS, (), "")
     raw_phases = checker.get(data, "phase", list, (), "", [])
     if not raw_phases:

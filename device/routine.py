@@ -118,15 +118,20 @@ def routine_name(path: Path) -> str:
     return path.name.removesuffix(".toml")
 
 
+def checked_name(checker: Checker, path: Path) -> str:
+    """The file's name as the CLI and config will use it, reported if it is unusable."""
+    name = routine_name(path)
+    if not NAME_PATTERN.match(name):
+        message = "file name must be lowercase letters, digits and dashes, ending .toml"
+        checker.report((), "", message)
+    return name
+
+
 def load_routine(path: Path) -> Routine:
     """Load and validate one routine file; raise InvalidFileError listing every problem."""
     source = read_source(path)
     checker = Checker(source)
-    name = routine_name(path)
-    if not NAME_PATTERN.match(name):
-        checker.report(
-            (), "", "file name must be lowercase letters, digits and dashes, ending .toml"
-        )
+    name = checked_name(checker, path)
     routine = _routine(checker, name)
     checker.raise_if_any()
     return routine
