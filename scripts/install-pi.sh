@@ -36,7 +36,8 @@ if [ ! -x "$PREFIX/venv/bin/python" ]; then
   python3 -m venv --system-site-packages "$PREFIX/venv"
 fi
 "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
-"$PREFIX/venv/bin/python" -m pip install --quiet "$PREFIX"
+# Editable: the package finds its bundled routines/ (for `demo`) beside it in $PREFIX.
+"$PREFIX/venv/bin/python" -m pip install --quiet --editable "$PREFIX"
 ln -sf "$PREFIX/venv/bin/massage-timer" /usr/local/bin/massage-timer
 
 echo "install-pi: user $SERVICE_USER"
