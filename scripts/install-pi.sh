@@ -25,7 +25,8 @@ apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
   python3 python3-venv python3-pip python3-lgpio \
   espeak-ng libespeak-ng1 alsa-utils \
-  libsdl2-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 fonts-dejavu-core
+  libsdl2-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libglib2.0-0 \
+  fonts-dejavu-core
 
 echo "install-pi: code and virtualenv in $PREFIX"
 mkdir -p "$PREFIX"

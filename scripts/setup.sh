@@ -5,9 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# espeak-ng speaks (through pyttsx3); python3-venv makes the virtualenv;
+# Run a command with its output kept in a log that is shown only if it fails:
+# apt and pip print hundreds of progress lines a newcomer does not need.
+quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: failed: $*" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
+}
+
+# espeak-ng speaks (through pyttsx3); python3-venv makes the virtualenv (with
+# its own pip); pygame's sound needs glib, which minimal Debian images lack;
 # systemd-analyze checks the unit in the tests.
-packages=(espeak-ng python3-venv python3-pip)
+packages=(espeak-ng python3-venv libglib2.0-0)
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 
 missing=()
@@ -23,8 +38,10 @@ if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   echo "setup: installing ${missing[*]} with apt-get"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  quietly $sudo apt-get update -qq
+  # Through env, because sudo drops the caller's environment.
+  quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"
 fi
 
 python=${PYTHON:-python3}
@@ -36,6 +53,10 @@ if [ ! -x .venv/bin/python ]; then
   # System site packages let a Pi use Debian's python3-lgpio for the real GPIO pins.
   "$python" -m venv --system-site-packages .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+echo "setup: installing massage-timer and its test tools into .venv"
+quietly .venv/bin/python -m pip install --upgrade pip
+quietly .venv/bin/python -m pip install -e '.[test]'
+# Fail here, loudly, rather than in the middle of a demo with no sound.
+.venv/bin/python -c 'import pygame.mixer, pyttsx3, gpiozero' ||
+  { echo "setup: pygame, pyttsx3 or gpiozero cannot load (above)" >&2; exit 1; }
 echo "setup: ready"
