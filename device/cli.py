@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
+        # On a terminal, clear a live progress line first so a log line never joins it.
+        format=("\r\033[K" if sys.stderr.isatty() else "") + "%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:

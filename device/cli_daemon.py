@@ -103,8 +103,12 @@ def _loop(config, args, clock, outputs, events, notifier, factory, demo) -> Loop
     store = None if demo else StateStore(state_folder(config["daemon"]["state"]))
     program = (config["routines"]["program"], config["routines"]["program_start"])
     single = config["buttons"]["single_button"]
+    wanted = "demo" if demo else config["routines"]["selected"]
+    controller = Controller(
+        {}, wanted, wake_seconds=config["display"]["wake"], planner=_planner(outputs)
+    )
     loop = Loop(
-        Controller({}, wake_seconds=config["display"]["wake"], planner=_planner(outputs)),
+        controller,
         outputs,
         clock,
         decoder=decoder_for(config),
@@ -118,9 +122,6 @@ def _loop(config, args, clock, outputs, events, notifier, factory, demo) -> Loop
     )
     loop.post("reload")
     loop.run_once(timeout=0)  # the first load, before anything else can happen
-    wanted = "demo" if demo else config["routines"]["selected"]
-    if wanted in loop.controller.routines:
-        loop.controller.selected = wanted
     return loop
 
 

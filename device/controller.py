@@ -42,7 +42,9 @@ class Controller:
     ):
         self.routines: dict[str, Routine] = dict(routines)
         self.planner = planner  # the daemon passes one that knows each phrase's length
-        self.selected = selected if selected in self.routines else next(iter(sorted(routines)), "")
+        self.preferred = selected  # chosen before the routines loaded, or gone while broken
+        self.selected = ""
+        self.update_routines(routines)
         self.session: Session | None = None
         self.wake_seconds = wake_seconds
         self.awake_until = float("-inf")
@@ -54,13 +56,15 @@ class Controller:
     def update_routines(self, routines: Mapping[str, Routine]) -> None:
         """New routines from a reload; a running session keeps the version it started with."""
         self.routines = dict(routines)
-        if self.selected not in self.routines:
+        if self.preferred in self.routines:
+            self.selected = self.preferred
+        elif self.selected not in self.routines:
             self.selected = next(iter(sorted(self.routines)), "")
 
     def select(self, name: str, now: float) -> list[Action]:
         if name not in self.routines:
             raise UnknownRoutineError(f"no routine named '{name}'")
-        self.selected = name
+        self.selected = self.preferred = name
         self.wake(now)
         return [Say(plan(self.routines[name]).intro[0].content, RANK_STEP, now)]
 
@@ -69,7 +73,7 @@ class Controller:
         name = name or self.selected
         if name not in self.routines:
             raise UnknownRoutineError(f"no routine named '{name}'")
-        self.selected = name
+        self.selected = self.preferred = name
         self.session = Session(self.planner(self.routines[name]))
         self.wake(now)
         return self.session.handle(Command.START, now)

@@ -156,3 +156,16 @@ def test_any_input_sequence_speaks_only_prerendered_phrases(events):
         deadline = controller.next_deadline(now)
         assert deadline is None or deadline > now
         assert controller.running == (controller.session is not None)
+
+
+def test_the_chosen_routine_survives_loading_late_and_breaking_for_a_while():
+    routines = load_catalog([ROUTINES]).routines
+    controller = Controller({}, "morning-depuff")  # chosen before anything has loaded
+    assert controller.selected == ""
+    controller.update_routines(routines)
+    assert controller.selected == "morning-depuff"
+    broken = {name: r for name, r in routines.items() if name != "morning-depuff"}
+    controller.update_routines(broken)  # its file has a typo for a moment
+    assert controller.selected in broken
+    controller.update_routines(routines)  # fixed: the person's choice comes back
+    assert controller.selected == "morning-depuff"
