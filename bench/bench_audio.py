@@ -4,21 +4,27 @@ Run: ``.venv/bin/python bench/bench_audio.py`` (about two minutes; prints a mark
 
 What the speaker would play is recorded by SDL's disk driver (real pygame mixer,
 real time). A thread notes when the file grows, which maps a byte of audio to the
-moment the mixer delivered it; onsets found in the PCM are compared with the
-instants the engine planned. On a real sound card add the card's own period
-(constant, about one mixer buffer) to every figure.
+moment the mixer produced it; onsets found in the PCM are paired one to one with
+the instants the engine planned (nearest first), so an extra or a missing onset is
+reported, never silently shifts the rest. On a real sound card add the card's own
+queue (constant, one or two mixer buffers) to every figure.
+
+``--buffer N`` runs with another mixer buffer (samples) instead of the config's.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import queue
+import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
+import wave
 from bisect import bisect_left
 from pathlib import Path
 
@@ -38,9 +44,15 @@ from device.routine import load_routine  # noqa: E402
 from device.session import Command, Say, Session, Sound, State  # noqa: E402
 from device.speech import SpeechCache  # noqa: E402
 from device.timeline import all_phrases, plan  # noqa: E402
-from tests.audio_helpers import audio_config, groups, onsets  # noqa: E402
+from tests.audio_helpers import (  # noqa: E402
+    audio_config,
+    groups,
+    longest_pause,
+    match,
+    onsets,
+)
 
-STEPS = 11  # 6 counted steps (4 onsets) + 5 ticked (5 onsets) + the finish: 50 cues
+STEPS = 11  # the intro, 6 counted steps (4 onsets), 5 ticked (5 onsets), the finish: 51
 PRESSES = 20
 
 
@@ -60,8 +72,8 @@ def bench_routine() -> str:
 class FileWatch:
     """Notes (wall time, size) each time the disk-audio file grows."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.points, self.running = path, [], True
+    def __init__(self, path: Path, buffer_bytes: int) -> None:
+        self.path, self.buffer_bytes, self.points, self.running = path, buffer_bytes, [], True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -79,30 +91,63 @@ class FileWatch:
         self.running = False
         self.thread.join()
 
+    def anchors(self) -> list[tuple[float, int]]:
+        """(when the mixer produced it, byte) pairs read off the file's growth.
+
+        SDL writes each mixed buffer through stdio, which keeps bytes until its block
+        (st_blksize, 4096 here) is full and passes them on while the *next* buffer is
+        written: size S first seen at t means the buffer starting at byte S was mixed
+        at t. A buffer of a whole block or more skips stdio's block, so then it is the
+        buffer ending at S. (Checked: ticks played at random instants land 0 to one
+        buffer after ``play()``, as a mixer must, for 256, 512 and 1024 samples.)
+        """
+        block = os.stat(self.path).st_blksize
+        late = self.buffer_bytes if self.buffer_bytes >= block else 0
+        return [(t, size - late) for t, size in self.points]
+
     def wall(self, byte: float) -> float:
-        """When the mixer delivered ``byte`` (interpolated between file flushes)."""
-        sizes = [s for _, s in self.points]
+        """When the mixer produced ``byte`` (evenly spaced between anchors)."""
+        anchors = self.anchors()
+        sizes = [s for _, s in anchors]
         i = min(max(1, bisect_left(sizes, byte)), len(sizes) - 1)
-        (t0, s0), (t1, s1) = self.points[i - 1], self.points[i]
+        (t0, s0), (t1, s1) = anchors[i - 1], anchors[i]
         return t0 + (byte - s0) * (t1 - t0) / max(1, s1 - s0)
 
+    def stall_ms(self, io_delay_ms: float) -> float:
+        """The longest the mixer fell behind its pace between two writes (an underrun on
+        a real card once it exceeds the card's spare buffer)."""
+        steps = zip(self.points, self.points[1:], strict=False)
+        gaps = [(t1 - t0, s1 - s0) for (t0, s0), (t1, s1) in steps]
+        return max(0.0, *(1000 * g - io_delay_ms * n / self.buffer_bytes for g, n in gaps))
 
-def errors_ms(watch: FileWatch, planned: list[float], rate: int) -> list[float]:
-    heard = onsets(watch.path.read_bytes(), rate)
-    if len(heard) != len(planned):
-        print(f"warning: heard {len(heard)} onsets, planned {len(planned)}", file=sys.stderr)
-    return [(watch.wall(h * rate * 4) - p) * 1000 for h, p in zip(heard, planned, strict=False)]
+
+def errors_ms(
+    watch: FileWatch, planned: list[float], rate: int, gap: float = 0.25
+) -> dict[float, float]:
+    """Onset minus plan (ms) for each heard onset, keyed by the planned cue it pairs with."""
+    heard = [watch.wall(h * rate * 4) for h in onsets(watch.path.read_bytes(), rate, gap=gap)]
+    pairs, missed, extra = match(planned, heard)
+    for kind, times in (("planned but not heard", missed), ("heard but not planned", extra)):
+        if times:
+            start = planned[0]
+            shown = ", ".join(f"{t - start:.3f}" for t in times)
+            print(f"warning: {len(times)} {kind} at {shown} s", file=sys.stderr)
+    return {p: (h - p) * 1000 for p, h in pairs}
 
 
-def run_routine(speaker: Speaker, routine, say) -> list[float]:
-    """The daemon's loop in miniature: wait for the next deadline, hand over the actions."""
+def run_routine(speaker: Speaker, routine, say) -> tuple[list[float], set[float]]:
+    """The daemon's loop in miniature: wait for the next deadline, hand over the actions.
+
+    Returns the planned onsets, and those of them that only speech starts (no sound)."""
     clock, wake = speaker.clock, threading.Event()
     session = Session(plan(routine, speaker.speech_length))
     due: list[float] = []
+    sounds: list[float] = []
     actions = session.handle(Command.START, clock.now())
     started = clock.now()
     while True:
         due += [a.due for a in actions if isinstance(a, Say | Sound)]
+        sounds += [a.due for a in actions if isinstance(a, Sound)]
         say(actions, clock.now())
         if session.state is State.DONE:
             break
@@ -113,7 +158,8 @@ def run_routine(speaker: Speaker, routine, say) -> list[float]:
         wake.wait(max(0.0, deadline - clock.now()))
         actions = session.handle(Command.TICK, clock.now())
     wake.wait(2.5)  # the bell rings out
-    return groups(due)
+    planned = groups(due)
+    return planned, {p for p in planned if all(abs(p - t) > 0.15 for t in sounds)}
 
 
 def naive_say(speaker: Speaker, folder: Path):
@@ -137,20 +183,37 @@ def naive_say(speaker: Speaker, folder: Path):
     return perform
 
 
-def timed_run(config, routine, out: Path, naive_folder: Path | None = None) -> list[float]:
+def timed_run(config, routine, out: Path, naive_folder: Path | None = None):
+    """Errors of every onset, of the speech-only ones, and the file watch (for stalls)."""
     os.environ["SDL_DISKAUDIOFILE"] = str(out)
     speaker = Speaker(config, MonotonicClock())
     speaker.prepare({"bench": routine})
     speaker.wait_ready(120)
     speaker.start()
-    watch = FileWatch(out)
+    watch, said = FileWatch(out, config["audio"]["buffer"] * 4), set()
+    perform = naive_say(speaker, naive_folder) if naive_folder else speaker.perform
+
+    def say(actions, now):
+        said.update(a.text for a in actions if isinstance(a, Say))
+        perform(actions, now)
+
     try:
-        say = naive_say(speaker, naive_folder) if naive_folder else speaker.perform
-        planned = run_routine(speaker, routine, say)
+        planned, spoken = run_routine(speaker, routine, say)
     finally:
         watch.stop()
         speaker.stop()
-    return errors_ms(watch, planned, config["audio"]["frequency"])
+    check_phrases(speaker, said)
+    errors = errors_ms(watch, planned, config["audio"]["frequency"])
+    return list(errors.values()), [e for p, e in errors.items() if p in spoken], watch
+
+
+def check_phrases(speaker: Speaker, said: set[str], gap: float = 0.25) -> None:
+    """Say so if a phrase pauses long enough inside to be heard as two onsets."""
+    for text in sorted(said):
+        with wave.open(str(speaker.cache.cached(text))) as wav:
+            pause = longest_pause(wav.readframes(wav.getnframes()), wav.getframerate())
+        if pause >= gap:
+            print(f"warning: {text!r} pauses {pause:.2f} s inside: two onsets", file=sys.stderr)
 
 
 def press_to_sound(config, out: Path) -> list[float]:
@@ -158,14 +221,14 @@ def press_to_sound(config, out: Path) -> list[float]:
     os.environ["SDL_DISKAUDIOFILE"] = str(out)
     speaker = Speaker(config, MonotonicClock())
     speaker.start()
-    watch, presses, pressed = FileWatch(out), queue.Queue(), []
+    watch, presses, pressed = FileWatch(out, config["audio"]["buffer"] * 4), queue.Queue(), []
     time.sleep(0.5)
 
     def button():
         for _ in range(PRESSES):
             pressed.append(time.monotonic())
             presses.put("play")
-            time.sleep(0.3)
+            time.sleep(0.3 + 0.01 * random.random())  # presses fall anywhere in a buffer
         presses.put(None)
 
     threading.Thread(target=button, daemon=True).start()
@@ -174,9 +237,7 @@ def press_to_sound(config, out: Path) -> list[float]:
     time.sleep(0.3)
     watch.stop()
     speaker.stop()
-    heard = onsets(out.read_bytes(), config["audio"]["frequency"], gap=0.1)
-    rate = config["audio"]["frequency"]
-    return [(watch.wall(h * rate * 4) - p) * 1000 for h, p in zip(heard, pressed, strict=False)]
+    return list(errors_ms(watch, pressed, config["audio"]["frequency"], gap=0.1).values())
 
 
 def render_throughput(folder: Path) -> tuple[int, float]:
@@ -195,29 +256,43 @@ def stats(values: list[float]) -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buffer", type=int, help="mixer buffer in samples (default: config)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         tmp = Path(temp)
-        count, seconds = render_throughput(tmp / "warm")
+        rendering = render_throughput(tmp / "warm")
         (tmp / "bench.toml").write_text(bench_routine())
         routine = load_routine(tmp / "bench.toml")
-        config = audio_config(tmp)
+        config = audio_config(tmp, **({"buffer": args.buffer} if args.buffer else {}))
         ours = timed_run(config, routine, tmp / "ours.raw")
         naive = timed_run(config, routine, tmp / "naive.raw", naive_folder=tmp)
         press = press_to_sound(config, tmp / "press.raw")
+    report(config, ours, naive, press, rendering)
+    return 0
+
+
+def report(config, ours, naive, press, rendering) -> None:
+    (everything, spoken, watch), (naive_all, naive_spoken, _) = ours, naive
     buffer, rate = config["audio"]["buffer"], config["audio"]["frequency"]
     print(f"\nAudio benchmark ({buffer}-sample buffer at {rate} Hz, SDL disk driver)\n")
     print("| measure | median ms | p95 ms | max ms | n |")
     print("|---|---|---|---|---|")
-    print(f"| cue onset error, pre-rendered | {stats(ours)} |")
-    print(f"| cue onset error, naive pyttsx3 at the cue | {stats(naive)} |")
+    print(f"| cue onset error, pre-rendered | {stats(everything)} |")
+    print(f"| ... of them, cues only speech starts | {stats(spoken)} |")
+    print(f"| cue onset error, naive pyttsx3 at the cue | {stats(naive_all)} |")
+    print(f"| ... of them, cues only speech starts | {stats(naive_spoken)} |")
     print(f"| button press to click | {stats(press)} |")
-    ratio = statistics.median(map(abs, naive)) / max(0.1, statistics.median(map(abs, ours)))
-    print(f"\nnaive / pre-rendered median onset error: {ratio:.1f}x")
+    ratio = statistics.median(map(abs, naive_spoken)) / statistics.median(map(abs, spoken))
+    print(f"\nnaive / pre-rendered median onset error, speech-only cues: {ratio:.1f}x")
+    low, high, period = min(everything), max(everything), 1000 * buffer / rate
+    print(f"onsets: signed {low:+.1f} to {high:+.1f} ms (a buffer is {period:.1f} ms)")
+    print(f"longest mixer stall: {watch.stall_ms(buffer * 1000 // rate):.1f} ms")
+    count, seconds = rendering
     print(
         f"render: {count} phrases of the bundled library in {seconds:.1f} s "
         f"({count / seconds:.0f} phrases/s); targets: onset p95 <= 25, max <= 50, press <= 60"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -93,6 +93,18 @@ class SpeechQueue:
         self.current, self.ends = phrase, now + phrase.length
 
 
+def parse_span(text: str) -> tuple[time, time] | None:
+    """``"22:00-07:00"`` -> (22:00, 07:00); None when ``text`` is not like that."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        return time(h1, m1), time(h2, m2)
+    except ValueError:  # 25:00, 07:61
+        return None
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """A daily span like "22:00-07:00" (it may wrap past midnight) of lower volume."""
@@ -103,15 +115,14 @@ class QuietHours:
 
     @classmethod
     def parse(cls, text: str, wall: Callable[[], datetime] = datetime.now) -> QuietHours:
+        """The span in ``text`` ("" for none); config.py has already reported a bad one."""
         if not text.strip():
             return cls(wall=wall)
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
-        try:
-            h1, m1, h2, m2 = (int(g) for g in match.groups())  # type: ignore[union-attr]
-            return cls(time(h1, m1), time(h2, m2), wall)
-        except (AttributeError, ValueError):
+        span = parse_span(text)
+        if span is None:
             log.warning('voice.quiet_hours: %r is not like "22:00-07:00"; ignored', text)
             return cls(wall=wall)
+        return cls(*span, wall)
 
     def now(self) -> bool:
         return self.covers(self.wall().time())

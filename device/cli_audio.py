@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TextIO
 
 from device.cli_core import catalog_of, configured
 from device.clock import MonotonicClock
@@ -77,10 +78,11 @@ def run_warm(args: argparse.Namespace) -> int:
         phrases |= all_phrases(plan(routine))
     cache = Speaker(config, MonotonicClock()).cache
     started = time.perf_counter()
-    report = cache.render(sorted(phrases), progress=_bar)
+    progress = Progress(sys.stderr)
+    report = cache.render(sorted(phrases), progress=progress)
+    progress.finish()
     cache.prune(phrases)
     seconds = time.perf_counter() - started
-    print(file=sys.stderr)
     for text, error in report.failed.items():
         print(f"could not render {text!r}: {error}")
     print(
@@ -92,7 +94,23 @@ def run_warm(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _bar(done: int, total: int, text: str) -> None:
-    filled = BAR * done // total
-    line = f"\r[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
-    print(line, end="", file=sys.stderr, flush=True)
+class Progress:
+    """Rendering progress: a bar redrawn in place on a terminal; elsewhere (a pipe, a log,
+    the journal) a plain line every tenth of the way, so the output stays readable."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.tty = stream, stream.isatty()
+        self.tenths = 0  # tenths already reported as lines
+
+    def __call__(self, done: int, total: int, text: str) -> None:
+        if self.tty:
+            filled = BAR * done // total
+            line = f"\r[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
+            print(line, end="", file=self.stream, flush=True)
+        elif 10 * done // total > self.tenths:
+            self.tenths = 10 * done // total
+            print(f"rendered {done}/{total} phrases", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        if self.tty:
+            print(file=self.stream)  # end the bar's line

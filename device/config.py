@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from device.audio_rules import parse_span
 from device.exc import InvalidFileError, Problem
 from device.tomlsource import read_source
 from device.validate import Checker
@@ -22,7 +23,7 @@ SYSTEM_CONFIG = Path("/etc/massage-timer/config.toml")
 class Key:
     """One config key: its kind, default, limits and a line of help for the docs."""
 
-    kind: str  # text, int, float, bool, duration, choice, pin
+    kind: str  # text, int, float, bool, duration, choice, pin, span ("22:00-07:00")
     default: Any
     help: str
     low: float = 0
@@ -41,13 +42,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "voice": Key("text", "en", "espeak-ng voice (see `massage-timer voices`)"),
         "rate": Key("int", 150, "words per minute", 80, 300),
         "volume": Key("float", 0.8, "speech volume, 0 to 1", 0, 1),
-        "quiet_hours": Key("text", "", 'lower volume between these times, e.g. "22:00-07:00"'),
+        "quiet_hours": Key("span", "", 'lower volume between these times, e.g. "22:00-07:00"'),
         "quiet_volume": Key("float", 0.4, "speech and sound volume during quiet hours", 0, 1),
     },
     "audio": {
         "enabled": Key("bool", True, "false runs display-only"),
         "frequency": Key("int", 22050, "mixer sample rate, Hz", 8000, 48000),
-        "buffer": Key("int", 512, "mixer buffer, samples: lower is snappier", 128, 4096),
+        "buffer": Key("int", 256, "mixer buffer, samples; 512 if sound crackles", 128, 4096),
         "effects_volume": Key("float", 0.6, "chimes, ticks and beeps, 0 to 1", 0, 1),
         "sounds": Key("text", "", "folder of extra .wav/.ogg files routines may name"),
         "cache": Key("text", "", "speech cache folder; empty means the user cache folder"),
@@ -147,6 +148,13 @@ def _value(checker: Checker, section: dict, name: str, key: Key, label: str) -> 
         return checker.choice(section, name, where, label, key.default, key.choices)
     if key.kind == "duration":
         return checker.duration(section, name, where, label, key.default, key.low, key.high)
+    if key.kind == "span":
+        text = checker.get(section, name, str, where, label, key.default)
+        if text.strip() and parse_span(text) is None:
+            message = f'must be like "22:00-07:00", not "{text}"'
+            checker.report((label, name), f"{label}.{name}", message)
+            return key.default
+        return text
     value = checker.get(section, name, float, where, label, key.default)
     if not key.low <= value <= key.high:
         checker.report(

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 RATE = 22050  # what pyttsx3's espeak driver writes
 SILENCE = 400  # |sample| below this (about -38 dBFS) counts as silence when trimming
-LEAD_IN = 0.005  # seconds kept before the first sound, so the onset is not chopped
+LEAD_IN = 0.002  # seconds kept (faded in) before the first sound: the onset stays whole
 TAIL = 0.05  # seconds of quiet kept after the last sound
+FORMAT = 2  # bump when rendering or trimming changes, so cached files are made again
 INSTALL_HINT = "sudo apt-get install espeak-ng"
 
 Progress = Callable[[int, int, str], None]
@@ -60,7 +61,7 @@ def engine_version() -> str:
 
 
 def cache_key(text: str, voice: str, rate: int, engine: str) -> str:
-    blob = json.dumps([text, voice, rate, engine], ensure_ascii=False).encode()
+    blob = json.dumps([text, voice, rate, engine, FORMAT], ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
@@ -225,9 +226,12 @@ def _trim(path: Path) -> None:
     last = len(data) - next(i for i, v in enumerate(reversed(data)) if abs(v) >= SILENCE)
     start = max(0, first - int(LEAD_IN * params.framerate))
     end = min(len(data), last + int(TAIL * params.framerate))
+    kept = data[start:end]
+    for i in range(first - start):  # the lead-in rises from zero, so the start never clicks
+        kept[i] = kept[i] * i // (first - start)
     with wave.open(str(path), "wb") as out:
         out.setparams(params)
-        out.writeframes(data[start:end].tobytes())
+        out.writeframes(kept.tobytes())
 
 
 def voices() -> list[tuple[str, str, str]]:

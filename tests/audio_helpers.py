@@ -8,10 +8,13 @@ time, so the file is a recording we can search for onsets.
 from __future__ import annotations
 
 import os
+import select
+import time
 from array import array
 from pathlib import Path
 
 from device.config import defaults
+from device.inotify import IN_MODIFY, Inotify
 
 FRAME = 0.005  # seconds per analysis frame
 LOUD = 500  # |sample| that counts as sound (speech and ducked ticks are far above)
@@ -34,10 +37,15 @@ def use_disk_audio(monkeypatch, path: Path, delay_ms: int | None = None) -> None
 
 
 class AudioFileClock:
-    """Time as the speaker hears it: seconds of audio written to the disk file so far."""
+    """Time as the speaker hears it: seconds of audio written to the disk file so far.
+
+    Close it when done: it keeps an inotify instance (closing one takes the kernel an
+    RCU grace period, often 10-30 ms: too slow to do per wait).
+    """
 
     def __init__(self, path: Path, rate: int, channels: int = 2) -> None:
         self.path, self.bytes_per_second = path, rate * channels * 2
+        self._notify: Inotify | None = None
 
     def now(self) -> float:
         try:
@@ -45,21 +53,64 @@ class AudioFileClock:
         except FileNotFoundError:
             return 0.0
 
+    def wait_until(self, moment: float, timeout: float = 10.0) -> float:
+        """Block until ``moment`` seconds of audio are written; return the clock then.
 
-def onsets(raw: bytes, rate: int, channels: int = 2, gap: float = 0.25) -> list[float]:
-    """Seconds at which sound starts after at least ``gap`` seconds of quiet."""
-    samples = array("h", raw[: len(raw) // 2 * 2])
-    left = samples[::channels]
+        The one wait a test cannot avoid: the mixer plays in SDL's own thread. It is
+        a wait on the kernel's word (inotify says the file was written), not a sleep,
+        and ``timeout`` (wall seconds) turns a stalled mixer into a failure.
+        """
+        if self._notify is None:
+            self._notify = Inotify()
+            self._notify.add_watch(self.path, IN_MODIFY)
+        give_up = time.monotonic() + timeout
+        while (now := self.now()) < moment:
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the mixer stopped at {now:.3f} s of audio")
+            select.select([self._notify], [], [], left)
+            self._notify.read()
+        return now
+
+    def close(self) -> None:
+        if self._notify is not None:
+            self._notify.close()
+
+
+def _frames(raw: bytes, rate: int, channels: int):
+    """(start s, first loud sample offset s or None) for each FRAME of the left channel."""
+    left = array("h", raw[: len(raw) // 2 * 2])[::channels]
     size = max(1, int(FRAME * rate))
-    found, quiet = [], gap
     for start in range(0, len(left), size):
         frame = left[start : start + size]
-        loud = max(frame) >= LOUD or min(frame) <= -LOUD
-        if loud and quiet >= gap:
-            first = next(i for i, v in enumerate(frame) if abs(v) >= LOUD)
-            found.append((start + first) / rate)
-        quiet = 0.0 if loud else quiet + size / rate
+        first = next((i for i, v in enumerate(frame) if abs(v) >= LOUD), None)
+        yield start / rate, None if first is None else first / rate
+
+
+def onsets(raw: bytes, rate: int, channels: int = 2, gap: float = 0.25) -> list[float]:
+    """Seconds at which sound starts after at least ``gap`` seconds of quiet.
+
+    ``gap`` must be longer than any pause inside one phrase, or a phrase counts twice:
+    espeak-ng pauses 0.3-0.55 s between sentences at 150 words a minute, so recordings
+    read with the default keep to one sentence per phrase (see ``longest_pause``).
+    """
+    found, quiet, step = [], gap, max(1, int(FRAME * rate)) / rate
+    for start, first in _frames(raw, rate, channels):
+        if first is not None and quiet >= gap:
+            found.append(start + first)
+        quiet = 0.0 if first is not None else quiet + step
     return found
+
+
+def longest_pause(raw: bytes, rate: int, channels: int = 1) -> float:
+    """The longest quiet stretch between two sounds in ``raw`` (seconds, to a FRAME)."""
+    longest = quiet = 0.0
+    for _, first in _frames(raw, rate, channels):
+        if first is not None:
+            longest, quiet = max(longest, quiet), 0.0
+        else:
+            quiet += max(1, int(FRAME * rate)) / rate
+    return longest
 
 
 def groups(times: list[float], within: float = 0.15) -> list[float]:
@@ -69,6 +120,31 @@ def groups(times: list[float], within: float = 0.15) -> list[float]:
         if not merged or t - merged[-1] > within:
             merged.append(t)
     return merged
+
+
+def match(
+    planned: list[float], heard: list[float], within: float = 0.25
+) -> tuple[list[tuple[float, float]], list[float], list[float]]:
+    """Pair each heard onset with its nearest planned cue, one to one, closest pairs first.
+
+    Returns (planned, heard) pairs in time order, the planned cues nobody heard, and
+    the onsets no cue explains; a pair further apart than ``within`` seconds is none.
+    """
+    candidates = sorted(
+        (abs(h - p), i, j)
+        for i, p in enumerate(planned)
+        for j, h in enumerate(heard)
+        if abs(h - p) <= within
+    )
+    used_p, used_h, pairs = set(), set(), []
+    for _, i, j in candidates:
+        if i not in used_p and j not in used_h:
+            used_p.add(i)
+            used_h.add(j)
+            pairs.append((planned[i], heard[j]))
+    missed = [p for i, p in enumerate(planned) if i not in used_p]
+    extra = [h for j, h in enumerate(heard) if j not in used_h]
+    return sorted(pairs), missed, extra
 
 
 ROUTINE_TOML = """

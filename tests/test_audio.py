@@ -1,22 +1,21 @@
-"""The speaker: ranking rules (pure), and the real mixer on SDL's disk driver."""
+"""The speaker: planning speech to fit, and the real mixer on SDL's disk driver."""
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 
 import pygame
 import pytest
 
-from device.audio import CHECK_EVERY, RETRY_EVERY, Speaker
-from device.audio_rules import DUCK, Phrase, QuietHours, SpeechQueue
+from device.audio import Speaker
+from device.audio_mixer import CHECK_EVERY, RETRY_EVERY
+from device.audio_rules import DUCK, QuietHours
 from device.clock import FakeClock
 from device.routine import load_routine
 from device.session import Command, Say, Session, Sound, State, StepStarted
 from device.timeline import (
     RANK_COUNT,
-    RANK_COUNTDOWN,
     RANK_CUE,
     RANK_STEP,
     all_phrases,
@@ -27,77 +26,12 @@ from tests.audio_helpers import (
     AudioFileClock,
     audio_config,
     groups,
+    match,
     onsets,
     use_disk_audio,
 )
 
 STEP_TEXT, COUNT_TEXT = "Cheeks.", "two"
-
-# -- the queue: pure rules -----------------------------------------------------
-
-
-def _p(text, rank, due=0.0, length=1.0):
-    return Phrase(text, rank, due, length)
-
-
-def test_a_free_channel_starts_at_once_and_a_higher_rank_cuts_in():
-    queue = SpeechQueue()
-    assert queue.offer(_p("cue", RANK_CUE, 0, 3), 0.0) == "start"
-    assert queue.offer(_p("step", RANK_STEP, 1, 2), 1.0) == "cut"
-    assert queue.current.text == "step" and queue.ends == 3.0
-
-
-def test_an_equal_rank_waits_its_turn_and_starts_when_the_channel_frees():
-    queue = SpeechQueue()
-    queue.offer(_p("intro", RANK_STEP, 0, 2), 0.0)
-    assert queue.offer(_p("first step", RANK_STEP, 0, 1), 0.0) == "wait"
-    assert queue.next(1.9) is None and queue.wake_in(1.9) == pytest.approx(0.1)
-    assert queue.next(2.0).text == "first step"
-
-
-def test_a_count_under_other_speech_is_dropped_not_delayed():
-    queue = SpeechQueue()
-    queue.offer(_p("step", RANK_STEP, 0, 5), 0.0)
-    assert queue.offer(_p("two", RANK_COUNT, 3), 3.0) == "drop"
-    assert [p.text for p in queue.dropped] == ["two"] and not queue.pending
-
-
-def test_waiting_phrases_go_highest_rank_first_and_stale_ones_are_dropped():
-    queue = SpeechQueue()
-    queue.offer(_p("step", RANK_STEP, 0, 4), 0.0)
-    queue.offer(_p("ten seconds", RANK_COUNTDOWN, 1), 1.0)  # 3 s late by 4.0: stale
-    queue.offer(_p("halfway", RANK_CUE, 3.5), 3.5)
-    queue.offer(_p("where", RANK_STEP, 3.6), 3.6)
-    assert queue.next(4.0).text == "where"
-    assert queue.next(5.0).text == "halfway"
-    assert [p.text for p in queue.dropped] == ["ten seconds"]
-
-
-def test_drop_below_clears_lower_ranks_only():
-    queue = SpeechQueue()
-    queue.offer(_p("step", RANK_STEP, 0, 4), 0.0)
-    queue.offer(_p("cue", RANK_CUE), 0.0)
-    queue.offer(_p("finish", RANK_STEP), 0.0)
-    queue.drop_below(RANK_STEP)
-    assert [p.text for p in queue.pending] == ["finish"]
-
-
-@pytest.mark.parametrize(
-    ("span", "hour", "quiet"),
-    [
-        ("22:00-07:00", 23, True),
-        ("22:00-07:00", 6, True),
-        ("22:00-07:00", 12, False),
-        ("13:00-14:00", 13, True),
-        ("13:00-14:00", 14, False),
-        ("", 3, False),
-        ("late evening", 23, False),
-    ],
-)
-def test_quiet_hours(span, hour, quiet):
-    hours = QuietHours.parse(span, wall=lambda: datetime(2024, 1, 1, hour, 30))
-    assert hours.now() is quiet
-
 
 # -- planning speech to fit before its boundary ----------------------------------
 
@@ -195,7 +129,7 @@ def test_a_count_under_a_step_instruction_becomes_a_ducked_tick(speaker):
     speaker.perform([Say(STEP_TEXT, RANK_STEP, now)], now)
     speaker.perform([Say(COUNT_TEXT, RANK_COUNT, now + 0.1)], now + 0.1)
     assert speaker.queue.current.text == STEP_TEXT
-    assert _effects_playing() == [speaker._sounds["tick"]]
+    assert _effects_playing() == [speaker.mixer.sounds["tick"]]
     tick_channel = next(i for i in range(2, 6) if pygame.mixer.Channel(i).get_busy())
     assert pygame.mixer.Channel(tick_channel).get_volume() == pytest.approx(
         speaker.volumes[1] * DUCK, abs=0.01
@@ -224,20 +158,20 @@ def test_a_phrase_that_was_never_rendered_plays_a_chime_and_is_logged_once(speak
     with caplog.at_level(logging.WARNING):
         speaker.perform([Say("Never rendered.", RANK_CUE, now)], now)
         speaker.perform([Say("Never rendered.", RANK_CUE, now + 1)], now + 1)
-    assert speaker._sounds["chime"] in _effects_playing()
+    assert speaker.mixer.sounds["chime"] in _effects_playing()
     assert caplog.text.count("Never rendered.") == 1
 
 
 def test_sounds_play_and_a_bad_sound_name_plays_the_error_tone(speaker, caplog):
     now = speaker.clock.now()
     speaker.perform([Sound("bell", RANK_STEP, now), Sound("../etc/passwd.wav", 2, now)], now)
-    assert set(_effects_playing()) == {speaker._sounds["bell"], speaker._sounds["error"]}
+    assert set(_effects_playing()) == {speaker.mixer.sounds["bell"], speaker.mixer.sounds["error"]}
     assert "not a file in the sounds folder" in caplog.text
 
 
 def test_press_feedback_clicks_on_its_own_channel(speaker):
     speaker.press_feedback()
-    assert pygame.mixer.Channel(6).get_sound() is speaker._sounds["click"]
+    assert pygame.mixer.Channel(6).get_sound() is speaker.mixer.sounds["click"]
 
 
 def test_quiet_hours_lower_the_speech_volume(speaker):
@@ -311,8 +245,10 @@ def test_prepare_renders_in_a_worker_and_sets_ready(tmp_path):
 
 
 def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
-    """SDL's disk driver runs ~20x real time (1 ms per 23 ms buffer); the engine's clock is
-    the audio written so far, so plan and recording share one time scale."""
+    """The daemon's loop over the real mixer. SDL's disk driver runs ~10x real time (1 ms
+    per 11.6 ms buffer) and the engine's clock is the audio written so far, so plan and
+    recording share one time scale; the loop waits for the next deadline (the session's
+    or the speech queue's) on that clock, then hands over the actions and pumps."""
     out = tmp_path / "speaker.raw"
     use_disk_audio(monkeypatch, out, delay_ms=1)
     routine = _routine(tmp_path, ROUTINE_TOML)
@@ -321,28 +257,37 @@ def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
     speaker = Speaker(config, clock)
     speaker.prepare({"audio-test": routine})
     assert speaker.wait_ready(60)
-    speaker.start()
+    speaker.start(background=False)
     session = Session(plan(routine, speaker.speech_length))
     due = []
     try:
-        actions = session.handle(Command.START, clock.now())
+        now = clock.now()
+        actions = session.handle(Command.START, now)
         while True:
             due += [a.due for a in actions if isinstance(a, Say | Sound)]
-            speaker.perform(actions, clock.now())
+            speaker.perform(actions, now)  # and pumps: a waiting phrase starts if it can
             if session.state is State.DONE:
                 break
-            deadline = session.next_deadline()
-            while clock.now() < deadline:
-                time.sleep(0.0005)  # yield to the mixer; audio time is the clock here
-            actions = session.handle(Command.TICK, clock.now())
-        end = clock.now() + 1.0
-        while clock.now() < end:
-            time.sleep(0.0005)
+            speech = speaker.queue.wake_in(now)
+            deadline = min(session.next_deadline(), now + (speech if speech is not None else 60))
+            now = clock.wait_until(deadline)
+            actions = session.handle(Command.TICK, now)
+        clock.wait_until(now + 1.0)  # the bell rings out
     finally:
-        speaker.stop()
+        speaker.stop()  # closes the mixer, so SDL flushes the file
+        clock.close()
     heard = onsets(out.read_bytes(), config["audio"]["frequency"])
     planned = groups(due)
     assert len(planned) == 8  # see ROUTINE_TOML
-    assert len(heard) == len(planned), (heard, planned)
-    for onset, when in zip(heard, planned, strict=True):
+    pairs, missed, extra = match(planned, heard)
+    assert not missed and not extra, (heard, planned, missed, extra)
+    for when, onset in pairs:
         assert -0.02 <= onset - when <= 0.25, (heard, planned)
+
+
+def test_onsets_pair_with_the_nearest_cue_so_an_extra_one_shifts_nothing():
+    planned = [1.0, 2.0, 3.0, 4.0]
+    heard = [1.01, 1.6, 2.02, 3.01]  # a stray sound at 1.6; nothing at 4
+    pairs, missed, extra = match(planned, heard)
+    assert pairs == [(1.0, 1.01), (2.0, 2.02), (3.0, 3.01)]
+    assert missed == [4.0] and extra == [1.6]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from device.cli import main
+from device.cli_audio import Progress
 from tests.audio_helpers import ROUTINE_TOML, onsets, use_disk_audio
 
 
@@ -15,11 +18,14 @@ def _setup(tmp_path):
     return ["--config", str(config), "--routines", str(routines)]
 
 
-def test_warm_renders_the_library_with_progress_then_finds_it_cached(tmp_path, capsys):
+def test_warm_renders_the_library_then_finds_it_cached(tmp_path, capsys):
     args = _setup(tmp_path)
     assert main([*args, "warm"]) == 0
     first = capsys.readouterr().err
-    assert "[" + "#" * 30 + "]" in first and "0 failed" in first
+    assert "0 failed" in first
+    assert "[" not in first and "\r" not in first  # not a terminal: lines, not a bar
+    lines = first.splitlines()
+    assert lines[:-1] == [f"rendered {i}/8 phrases" for i in range(1, 9)]  # each over 10 %
     rendered = sorted((tmp_path / "cache").glob("*.wav"))
     assert len(rendered) >= 8
     assert main([*args, "warm"]) == 0
@@ -38,3 +44,22 @@ def test_voices_lists_espeak_voices(capsys):
     assert main(["voices"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) > 20 and any(line.split()[0].endswith("/en") for line in lines)
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_tenths_elsewhere(tmp_path):
+    leader, follower = os.openpty()  # a real terminal, as over SSH
+    with os.fdopen(follower, "w") as terminal:
+        bar = Progress(terminal)
+        for done in range(1, 51):  # 50 short redraws fit in the terminal's buffer
+            bar(done, 50, "phrase")
+        bar.finish()
+    drawn = os.read(leader, 65536).decode()
+    os.close(leader)
+    assert drawn.count("\r[") == 50 and "[" + "#" * 30 + "] 50/50" in drawn
+    with open(tmp_path / "log", "w") as log:
+        lines = Progress(log)
+        for done in range(1, 201):
+            lines(done, 200, "phrase")
+        lines.finish()
+    logged = (tmp_path / "log").read_text().splitlines()
+    assert logged == [f"rendered {20 * i}/200 phrases" for i in range(1, 11)]

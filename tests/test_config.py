@@ -146,3 +146,15 @@ def test_find_config_order(tmp_path, monkeypatch):
 
 def test_an_empty_config_file_is_a_problem(tmp_path):
     assert problems(tmp_path, "\n") == ["1: file is empty"]
+
+
+def test_quiet_hours_must_be_a_span_of_clock_times(tmp_path):
+    text = '[voice]\nquiet_hours = "22-7"\n'
+    message = 'voice.quiet_hours: must be like "22:00-07:00", not "22-7"'
+    assert problems(tmp_path, text) == [f"2: {message}"]
+    assert problems(tmp_path, '[voice]\nquiet_hours = "25:00-07:00"\n') == [
+        '2: voice.quiet_hours: must be like "22:00-07:00", not "25:00-07:00"'
+    ]
+    for good in ("22:00-07:00", " 6:30 - 7:45 ", ""):
+        path = write(tmp_path, "config.toml", f'[voice]\nquiet_hours = "{good}"\n')
+        assert load_checked(path)["voice"]["quiet_hours"] == good

@@ -9,6 +9,7 @@ from array import array
 import pytest
 
 from device.speech import (
+    LEAD_IN,
     SILENCE,
     SpeechCache,
     cache_key,
@@ -35,7 +36,8 @@ def test_a_phrase_renders_to_a_trimmed_mono_wav(tmp_path):
     assert (params.nchannels, params.sampwidth, params.framerate) == (1, 2, 22050)
     assert 0.8 < len(data) / 22050 < 4
     first_loud = next(i for i, v in enumerate(data) if abs(v) >= SILENCE)
-    assert first_loud <= 0.006 * 22050  # leading silence trimmed: it sounds when played
+    assert first_loud == int(LEAD_IN * 22050)  # leading silence trimmed: it sounds when played
+    assert data[0] == 0  # and the short lead-in fades in, so the start does not click
     assert cache.length("Switch to your right side.") == pytest.approx(len(data) / 22050)
 
 
