@@ -24,7 +24,7 @@ from device.notify import Notifier
 from device.resume import Tracker
 from device.session import Action, Say
 from device.terminal import TerminalOutput
-from device.timeline import RANK_STEP
+from device.timeline import RANK_STEP, error_phrase
 from device.view import IdleView
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class Loop:
         self._actions += self.controller.tick(now)
         if self.unsaid and not self.controller.running:
             self._actions += [
-                Say(f"Routine {n} has an error.", RANK_STEP, now) for n in self.unsaid
+                Say(error_phrase(self._title(n)), RANK_STEP, now) for n in self.unsaid
             ]
             self.unsaid = []
         actions, self._actions = self._actions, []
@@ -147,6 +147,11 @@ class Loop:
         if self.watchdog_at is not None and now >= self.watchdog_at:
             self.notifier.watchdog()
             self.watchdog_at = now + (self.notifier.watchdog_interval or 1.0)
+
+    def _title(self, name: str) -> str:
+        """A broken routine's title from its last good version (pre-rendered), else its name."""
+        routine = self.controller.routines.get(name)
+        return routine.title if routine else name.replace("-", " ")
 
     def _perform(self, actions: list[Action], now: float) -> None:
         status = self.tracker.follow(self.controller, actions, now)

@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from device.alsa_quiet import silence_alsa
 from device.sounds import BUILT_IN, pcm
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -72,6 +73,7 @@ class Mixer:
         once: Once | None = None,
     ) -> None:
         self.frequency, self.buffer, self.clock = frequency, buffer, clock
+        silence_alsa()  # our one log line replaces libasound's five on every retry
         self.devices = devices or _device_names
         self.on_close, self.once = on_close, once or Once()
         self.open = False

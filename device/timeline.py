@@ -198,9 +198,15 @@ def where_phrases(step_plan: StepPlan, count: int, side: str, left: float) -> li
     return phrases
 
 
+def error_phrase(title: str) -> str:
+    """Said once when an edit breaks a routine file (its last good version stays in use)."""
+    return f"The routine {title} has an error. Its last good version stays in use."
+
+
 def all_phrases(timeline: Timeline) -> set[str]:
     """Every phrase the routine can ever speak, for rendering before it starts."""
     phrases = {c.content for c in (*timeline.intro, *timeline.finish) if c.kind == "say"}
+    phrases.add(error_phrase(timeline.routine.title))
     count = len(timeline.steps)
     for step_plan in timeline.steps:
         phrases.update(c.content for c in step_plan.cues if c.kind == "say")
