@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from device.catalog import Catalog, load_catalog
-from device.config import Config, find_config, load_checked
+from device.config import Config, find_config, load_checked, load_forgiving
 from device.exc import InvalidFileError, UnknownRoutineError
 from device.paths import routines_folder
 from device.speech import espeak_problem
 from device.spoken import format_clock, format_short
 from device.timeline import plan
+
+log = logging.getLogger(__name__)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,8 +30,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def configured(args: argparse.Namespace) -> Config:
-    """The config named by --config or found in the usual places."""
-    return load_checked(find_config(args.config))
+    """The config named by --config or found in the usual places.
+
+    Forgiving: a problem is logged and its key keeps the default, so one typo
+    never stops the appliance (``check`` reads it strictly and exits 1).
+    """
+    config, problems = load_forgiving(find_config(args.config))
+    for problem in problems:
+        log.warning("%s (using the default instead)", problem)
+    return config
 
 
 def catalog_of(args: argparse.Namespace, config: Config | None = None) -> Catalog:
@@ -62,10 +72,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _folder_setting(config_path: Path | None) -> str:
-    try:
-        return load_checked(config_path)["routines"]["folder"]
-    except InvalidFileError:
-        return ""  # reported separately; check the default folder meanwhile
+    """The configured folder; a broken config is reported separately, so no need here."""
+    return load_forgiving(config_path)[0]["routines"]["folder"]
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -115,19 +115,29 @@ def find_config(explicit: str | None = None) -> Path | None:
 
 def load_config(path: Path | None) -> Config:
     """Defaults overlaid with ``path``; InvalidFileError lists every problem."""
+    config, problems = read_config(path)
+    if problems:
+        raise InvalidFileError(problems)
+    return config
+
+
+def read_config(path: Path | None) -> tuple[Config, list[Problem]]:
+    """Defaults overlaid with ``path``, and its problems; each bad key keeps its default."""
     config = defaults()
     if path is None:
-        return config
-    checker = Checker(read_source(path))
+        return config, []
+    try:
+        checker = Checker(read_source(path))
+    except InvalidFileError as error:  # unreadable or not TOML: every key keeps its default
+        return config, error.problems
     checker.unknown_keys(checker.source.data, SCHEMA, (), "")
     for name, keys in SCHEMA.items():
         section = checker.get(checker.source.data, name, dict, (), "", {})
         checker.unknown_keys(section, keys, (name,), name)
         for key_name, key in keys.items():
             config[name][key_name] = _value(checker, section, key_name, key, name)
-    checker.raise_if_any()
     config.path = str(path)
-    return config
+    return config, sorted(checker.problems, key=lambda p: p.line)
 
 
 def _value(checker: Checker, section: dict, name: str, key: Key, label: str) -> Any:
@@ -180,8 +190,16 @@ def check_pins(config: Config) -> list[Problem]:
 
 
 def load_checked(path: Path | None) -> Config:
-    config = load_config(path)
-    problems = check_pins(config)
+    """The strict reader, for ``check``: any problem is an InvalidFileError."""
+    config, problems = read_config(path)
+    problems += check_pins(config)
     if problems:
         raise InvalidFileError(problems)
     return config
+
+
+def load_forgiving(path: Path | None) -> tuple[Config, list[Problem]]:
+    """For the daemon and the other commands: a typo must not leave the mirror dead after
+    a reboot, so each bad key keeps its default and the problems are handed back to log."""
+    config, problems = read_config(path)
+    return config, problems + check_pins(config)

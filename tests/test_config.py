@@ -158,3 +158,22 @@ def test_quiet_hours_must_be_a_span_of_clock_times(tmp_path):
     for good in ("22:00-07:00", " 6:30 - 7:45 ", ""):
         path = write(tmp_path, "config.toml", f'[voice]\nquiet_hours = "{good}"\n')
         assert load_checked(path)["voice"]["quiet_hours"] == good
+
+
+def test_the_forgiving_reader_keeps_good_keys_and_defaults_the_bad_ones(tmp_path):
+    from device.config import load_forgiving
+
+    path = tmp_path / "config.toml"
+    path.write_text('[voice]\nrate = "fast"\nvolume = 0.5\n\n[buttons]\nnext = 17\n')
+    config, problems = load_forgiving(path)
+    assert config["voice"]["rate"] == 150 and config["voice"]["volume"] == 0.5
+    assert [p.where for p in problems] == ["voice.rate", "buttons.next"]  # and the pin clash
+
+
+def test_the_forgiving_reader_survives_a_file_that_is_not_toml(tmp_path):
+    from device.config import defaults, load_forgiving
+
+    path = tmp_path / "config.toml"
+    path.write_text("[voice\nrate = 100\n")
+    config, problems = load_forgiving(path)
+    assert config == defaults() and "TOML syntax error" in problems[0].message
