@@ -25,13 +25,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="A hands-free guided facial-massage timer for a Raspberry Pi.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: see README)")
-    parser.add_argument("--routines", metavar="DIR", help="routines folder (overrides the config)")
+    _add_common(parser, after_command=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(commands)
+    for command in commands.choices.values():
+        # Also after the command (`massage-timer run --config X`); SUPPRESS keeps a value
+        # given before it when none is given after.
+        _add_common(command, after_command=True)
     return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, after_command: bool) -> None:
+    """--debug, --config and --routines, which work before or after the command."""
+    unset = argparse.SUPPRESS if after_command else None
+    debug_unset = argparse.SUPPRESS if after_command else False
+    parser.add_argument("--debug", action="store_true", default=debug_unset, help="tracebacks")
+    parser.add_argument("--config", metavar="PATH", default=unset, help="config file")
+    parser.add_argument("--routines", metavar="DIR", default=unset, help="routines folder")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -178,7 +178,8 @@ def check_pins(config: Config) -> list[Problem]:
     """Two functions on one pin is a wiring mistake worth catching before start-up."""
     used: dict[int, str] = {}
     problems = []
-    wanted = [("buttons", b) for b in ("play", "next", "repeat")]
+    buttons = ("play",) if config["buttons"]["single_button"] else ("play", "next", "repeat")
+    wanted = [("buttons", b) for b in buttons]  # single-button mode leaves the others free
     wanted += [(s, "pin") for s in ("motion", "led") if config[s]["enabled"]]
     for section, key in wanted:
         pin = config[section][key]

@@ -32,13 +32,16 @@ class Phase:
 class Today:
     """What the program asks for on one day."""
 
-    week: int
+    week: int  # from 1; 0 before the start or after the end
     every_days: int
-    routine: str  # "" on a rest day or after the program ends
+    routine: str  # "" on a rest day, before the start or after the end
+    starts: dt.date | None = None  # set when the program has not begun yet
 
     @property
     def summary(self) -> str:
         """``Week 9 · every other day · today: rest`` for the idle screen."""
+        if self.starts:
+            return f"Program starts {self.starts:%a %d %b}"
         if not self.week:
             return "Program complete"
         how = {1: "daily", 2: "every other day"}.get(
@@ -65,6 +68,8 @@ class Program:
     def today(self, started: dt.date, today: dt.date) -> Today:
         """The plan for ``today`` when the program was begun on ``started`` (day 1)."""
         day = (today - started).days
+        if day < 0:  # a start date ahead, or a Pi whose clock has not synced yet
+            return Today(0, 0, "", starts=started)
         week = day // 7 + 1
         for phase in self.phases:
             if phase.first <= week <= phase.last:

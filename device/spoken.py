@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import re
 
-_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
+_DURATION = re.compile(
+    r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+)ms)?$"
+)
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
     "fourteen fifteen sixteen seventeen eighteen nineteen"
@@ -14,7 +16,10 @@ _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "ei
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from ``90``, ``"90"``, ``"45s"``, ``"1m30s"`` or ``"1h"``; ValueError otherwise."""
+    """Seconds from ``90``, ``"90"``, ``"45s"``, ``"1m30s"``, ``"80ms"`` or ``"1h"``.
+
+    Anything else is a ValueError.
+    """
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, int):
@@ -30,8 +35,8 @@ def parse_duration(value: object) -> float:
     match = _DURATION.match(text)
     if not text or not match:
         raise ValueError
-    hours, minutes, seconds = (float(match[k] or 0) for k in "hms")
-    return hours * 3600 + minutes * 60 + seconds
+    hours, minutes, seconds, millis = (float(match[k] or 0) for k in ("h", "m", "s", "ms"))
+    return hours * 3600 + minutes * 60 + seconds + millis / 1000
 
 
 def format_clock(seconds: float) -> str:

@@ -281,3 +281,17 @@ def test_a_config_typo_is_logged_but_commands_still_run(tmp_path, capsys, caplog
     assert "voice.rate: must be a whole number" in caplog.text
     assert "using the default instead" in caplog.text
     assert main(["--config", str(config), "check", str(config)]) == 1  # check stays strict
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--routines", "ROUTINES", "show", "demo"],
+        ["show", "demo", "--routines", "ROUTINES"],
+        ["--routines", "/nowhere", "show", "demo", "--routines", "ROUTINES"],  # after wins
+    ],
+)
+def test_common_options_work_before_or_after_the_command(argv, capsys):
+    argv = [str(ROUTINES) if a == "ROUTINES" else a for a in argv]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.startswith("Quick demo (demo)")

@@ -177,3 +177,13 @@ def test_the_forgiving_reader_survives_a_file_that_is_not_toml(tmp_path):
     path.write_text("[voice\nrate = 100\n")
     config, problems = load_forgiving(path)
     assert config == defaults() and "TOML syntax error" in problems[0].message
+
+
+def test_single_button_mode_frees_the_next_and_repeat_pins():
+    from device.config import check_pins, defaults
+
+    config = defaults()
+    config["led"]["enabled"], config["led"]["pin"] = True, 27  # NEXT's usual pin
+    assert [p.where for p in check_pins(config)] == ["led.pin"]
+    config["buttons"]["single_button"] = True
+    assert check_pins(config) == []

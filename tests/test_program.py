@@ -98,3 +98,12 @@ def test_a_program_needs_phases_and_a_title(tmp_path):
         "no phases; add at least one [[phase]] table",
         "'title' is missing; every file needs one",
     ]
+
+
+def test_before_the_start_date_the_idle_line_says_when_it_starts():
+    program = load_program(PROGRAMS / "face-yoga-20-weeks.toml")
+    start = dt.date(2026, 12, 1)
+    early = program.today(start, dt.date(2026, 11, 21))  # a start ahead, or an unsynced clock
+    assert (early.week, early.routine) == (0, "")
+    assert early.summary == "Program starts Tue 01 Dec"
+    assert program.today(start, start).summary.startswith("Week 1 · daily · today: ")

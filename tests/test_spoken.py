@@ -101,3 +101,16 @@ def test_number_words(n, words):
 )
 def test_say_duration(seconds, spoken):
     assert say_duration(seconds) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("80ms", 0.08), ("1s500ms", 1.5), ("1m30s", 90.0), ("250ms", 0.25)]
+)
+def test_milliseconds_are_accepted_for_short_settings_like_debounce(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["ms", "5mss", "80 millis"])
+def test_malformed_milliseconds_are_rejected(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
