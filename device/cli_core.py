@@ -95,7 +95,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     catalog = catalog_of(args)
     if args.name not in catalog.routines:
-        raise UnknownRoutineError(_unknown(args.name, catalog))
+        raise UnknownRoutineError(args.name, catalog.names)
     timeline = plan(catalog.routines[args.name])
     routine = timeline.routine
     print(f"{routine.title} ({routine.name}) · {format_clock(routine.duration)} · {routine.path}")
@@ -118,8 +118,3 @@ def run_show(args: argparse.Namespace) -> int:
 def _offset(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes)}:{rest:04.1f}"
-
-
-def _unknown(name: str, catalog: Catalog) -> str:
-    known = ", ".join(catalog.names) or "none"
-    return f"no routine named '{name}'; known routines: {known}"

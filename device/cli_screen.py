@@ -45,8 +45,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     catalog = catalog_of(args, config)
     name = args.routine or config["routines"]["selected"]
     if name not in catalog.routines:
-        known = ", ".join(catalog.names) or "none"
-        raise UnknownRoutineError(f"no routine named '{name}'; known routines: {known}")
+        raise UnknownRoutineError(name, catalog.names)
     routine = catalog.routines[name]
     if args.idle:
         view: IdleView | RoutineView = IdleView(

@@ -63,7 +63,7 @@ class Controller:
 
     def select(self, name: str, now: float) -> list[Action]:
         if name not in self.routines:
-            raise UnknownRoutineError(f"no routine named '{name}'")
+            raise UnknownRoutineError(name, self.routines)
         self.selected = self.preferred = name
         self.wake(now)
         return [Say(plan(self.routines[name]).intro[0].content, RANK_STEP, now)]
@@ -72,7 +72,7 @@ class Controller:
         """Start ``name`` (or the selected routine), replacing any running session."""
         name = name or self.selected
         if name not in self.routines:
-            raise UnknownRoutineError(f"no routine named '{name}'")
+            raise UnknownRoutineError(name, self.routines)
         self.selected = self.preferred = name
         self.session = Session(self.planner(self.routines[name]))
         self.wake(now)

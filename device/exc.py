@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -34,5 +35,10 @@ class InvalidFileError(MassageTimerError, ValueError):
 class UnknownRoutineError(MassageTimerError, KeyError):
     """No routine of that name is in the library."""
 
+    def __init__(self, name: str, known: Iterable[str] = ()) -> None:
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(name)
+
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown routine"
+        return f"no routine named '{self.name}'; known routines: {', '.join(self.known) or 'none'}"
