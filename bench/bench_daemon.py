@@ -123,12 +123,13 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
 
-    from device.app import Loop, build_outputs, start_outputs
+    from device.app import Loop
     from device.buttons import Board, decoder_for
     from device.clock import MonotonicClock
     from device.config import defaults
     from device.controller import DEFAULT_GESTURES, Controller
     from device.library import Library
+    from device.wiring import build_outputs, start_outputs
 
     Device.pin_factory = MockFactory()
     acted = threading.Event()

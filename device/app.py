@@ -3,18 +3,19 @@
 Everything that happens reaches the loop as ``(kind, args)`` on one queue. The
 loop thread alone touches the controller and the outputs. It blocks on the
 queue until the next deadline (a cue, a hold, a redraw, the watchdog) — no
-polling. ``run_once(timeout=0)`` steps it exactly once, for tests.
+polling. ``run_once(timeout=0)`` steps it exactly once, for tests. The builder
+is wiring.py; control requests are loop_control.py; simulation parts simulate.py.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+import math
 import queue
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 
+from device import loop_control
 from device.buttons import GestureDecoder
 from device.control import EventLog
 from device.controller import Controller
@@ -23,13 +24,15 @@ from device.library import Library
 from device.notify import Notifier
 from device.resume import Tracker
 from device.session import Action, Say
-from device.terminal import TerminalOutput
 from device.timeline import RANK_STEP, error_phrase
 from device.view import IdleView
 
 log = logging.getLogger(__name__)
 Timer = tuple[float, Callable[[float], None]]
-KEY_POLL = 0.05  # seconds; only a simulation with a window reads keys (pygame needs asking)
+MAX_WAIT = 3600.0  # seconds; a farther deadline is looked at again then (huge waits overflow)
+# prepare()'s key for the running session's routine: never a routine name (those are
+# lowercase, digits and dashes), so an edited routine's old phrases stay until it ends.
+RUNNING = "(running)"
 
 
 class Loop:
@@ -57,8 +60,9 @@ class Loop:
         self.watchdog_at = clock.now() if self.notifier.watchdog_interval else None
         self.motion_seen: float | None = None  # when the PIR last went quiet
         self.unsaid: list[str] = []  # "routine X has an error", waiting for an idle moment
-        self._actions: list[Action] = []
+        self.actions: list[Action] = []  # to be performed at the end of this turn
         self._replies: list[tuple[Callable[[dict], None], dict]] = []
+        self._day_timer = False
 
     # -- the outside world: any thread ----------------------------------------
 
@@ -67,6 +71,8 @@ class Loop:
 
     def after(self, delay: float, action: Callable[[float], None]) -> None:
         """Run ``action(now)`` on the loop thread ``delay`` seconds from now (loop thread)."""
+        if not math.isfinite(delay):
+            raise ValueError(f"a timer needs a finite delay, not {delay}")
         self.timers.append((self.clock.now() + delay, action))
 
     # -- the loop -------------------------------------------------------------
@@ -90,13 +96,13 @@ class Loop:
             except queue.Empty:
                 break
         for kind, args in batch:
-            self._guarded(kind, args, now)
+            self._guarded(f"_on_{kind}", kind, now, *args)
         self._update(now)
         return self.alive
 
     def _wait(self, now: float, timeout: float | None) -> float | None:
         deadline = self.deadline(now)
-        wait = None if deadline is None else max(0.0, deadline - now)
+        wait = None if deadline is None else min(max(0.0, deadline - now), MAX_WAIT)
         if timeout is not None:
             wait = timeout if wait is None else min(wait, timeout)
         return wait
@@ -111,34 +117,34 @@ class Loop:
             self._motion_deadline(),
             *(t for t, _ in self.timers),
         ]
-        return min((c for c in candidates if c is not None), default=None)
+        # a NaN would read as "now" forever (a busy loop) and an infinity as "never"
+        return min((c for c in candidates if c is not None and math.isfinite(c)), default=None)
 
     def _fire_timers(self, now: float) -> None:
         due = [timer for timer in self.timers if timer[0] <= now]
         self.timers = [timer for timer in self.timers if timer[0] > now]
         for _, action in sorted(due, key=lambda timer: timer[0]):
-            action(now)
+            self._guarded(action, "timer", now)
 
-    def _guarded(self, kind: str, args: tuple, now: float) -> None:
+    def _guarded(self, handler: str | Callable, what: str, now: float, *args) -> None:
+        """Run an event handler or a timer; one that fails never takes the daemon down."""
         try:
-            getattr(self, f"_on_{kind}")(now, *args)
-        except Exception as error:  # one bad event never takes the daemon down
-            log.exception("while handling %s", kind)
-            self.events.log("error", now, what=kind, error=str(error))
+            (getattr(self, handler) if isinstance(handler, str) else handler)(now, *args)
+        except Exception as error:
+            log.exception("while handling %s", what)
+            self.events.log("error", now, what=what, error=str(error))
 
     def _update(self, now: float) -> None:
         for gesture in self.decoder.tick(now):
-            self._gesture(gesture, now)
+            self.gesture(gesture, now)
         if self._motion_deadline() is not None and now >= self._motion_deadline():
             self.motion_seen = None
-            self._input("pause", now)
-        self._actions += self.controller.tick(now)
+            self.apply_input("pause", now)
+        self.actions += self.controller.tick(now)
         if self.unsaid and not self.controller.running:
-            self._actions += [
-                Say(error_phrase(self._title(n)), RANK_STEP, now) for n in self.unsaid
-            ]
+            self.actions += [Say(error_phrase(self._title(n)), RANK_STEP, now) for n in self.unsaid]
             self.unsaid = []
-        actions, self._actions = self._actions, []
+        actions, self.actions = self.actions, []
         self._perform(actions, now)
         self._show(now)
         replies, self._replies = self._replies, []
@@ -154,12 +160,12 @@ class Loop:
         return routine.title if routine else name.replace("-", " ")
 
     def _perform(self, actions: list[Action], now: float) -> None:
-        status = self.tracker.follow(self.controller, actions, now)
-        if actions:
+        if actions:  # the chime and the words first; the resume record (fsyncs) after
             self._each("perform", actions, now)
             self.events.perform(actions, self.clock.now())  # actual: after the outputs acted
             for listener in self.listeners:
                 listener(actions, now)
+        status = self.tracker.follow(self.controller, actions, now)
         if status:
             self.notifier.status(status)
             if self.board:
@@ -183,15 +189,15 @@ class Loop:
                 self.outputs.remove(output)
         return results
 
-    # -- events ---------------------------------------------------------------
+    # -- inputs ---------------------------------------------------------------
 
     def _on_edge(self, now: float, button: str, pressed: bool, at: float) -> None:
         if pressed:
             self._each_optional("press_feedback")
         for gesture in self.decoder.edge(button, pressed, at):
-            self._gesture(gesture, now, at)
+            self.gesture(gesture, now, at)
 
-    def _gesture(self, gesture: tuple[str, str], now: float, at: float | None = None) -> None:
+    def gesture(self, gesture: tuple[str, str], now: float, at: float | None = None) -> None:
         """Map a gesture to an input; ``at`` is when the finger did it (for --events)."""
         at = now if at is None else at
         name = self.gestures.get(gesture)
@@ -201,13 +207,13 @@ class Loop:
             return
         offer = self.tracker.place if not self.controller.running else None
         if offer and name in ("play", "next", "start", "resume"):
-            self._actions += self.tracker.answer_offer(self.controller, name != "next", now)
+            self.actions += self.tracker.answer_offer(self.controller, name != "next", now)
             return
-        self._input(name, now)
+        self.apply_input(name, now)
 
-    def _input(self, name: str, now: float) -> None:
+    def apply_input(self, name: str, now: float) -> None:
         self.tracker.before_input(self.controller, name, now)
-        self._actions += self.controller.handle(name, now)
+        self.actions += self.controller.handle(name, now)
 
     def _on_motion(self, now: float, active: bool, at: float) -> None:
         self.controller.wake(now)
@@ -222,7 +228,13 @@ class Loop:
             return None
         return self.motion_seen + self.pause_after
 
-    def _on_reload(self, now: float) -> dict:
+    # -- reloads, the program's day, control requests -------------------------
+
+    def _on_reload(self, now: float) -> None:
+        self.reload(now)
+
+    def reload(self, now: float) -> dict:
+        """Re-read the routines folder; the reply for `ctl reload`."""
         if self.library is None:
             return {"ok": False, "error": "no routines folder"}
         loaded = self.library.load()
@@ -231,62 +243,38 @@ class Loop:
         self.controller.update_routines(loaded.routines)
         self.controller.warnings = len(loaded.broken)
         self.tracker.refresh_program(self.controller, loaded.programs)
+        self._arm_day_timer()
         self.unsaid += loaded.newly_broken
-        self._each("prepare", loaded.routines)
+        wanted = dict(loaded.routines)
+        if self.controller.running:
+            wanted[RUNNING] = self.controller.session.timeline.routine
+        self._each("prepare", wanted)
         problems = [str(p) for p in loaded.problems]
         self.events.log("reload", now, routines=sorted(loaded.routines), problems=problems)
         return {"ok": True, "routines": sorted(loaded.routines), "problems": problems}
 
+    def _arm_day_timer(self) -> None:
+        """With a program, the idle line follows the calendar: look again after midnight."""
+        if self._day_timer or not self.tracker.program[0]:
+            return
+        self._day_timer = True
+
+        def new_day(now: float) -> None:
+            self.tracker.refresh_program(self.controller)
+            self.after(self.tracker.until_tomorrow(), new_day)
+
+        self.after(self.tracker.until_tomorrow(), new_day)
+
     def _on_ctl(self, now: float, request: dict, reply: Callable[[dict], None]) -> None:
         try:
-            answer = self._control(request, now)
+            answer = loop_control.answer(self, request, now)
         except UnknownRoutineError as error:
             answer = {"ok": False, "error": str(error)}
+        except Exception as error:  # every request gets an answer, even one we failed on
+            log.exception("control request %s failed", request)
+            answer = {"ok": False, "error": f"cannot do that: {error}"}
         self.events.log("ctl", now, request=request, ok=answer.get("ok", False))
         self._replies.append((reply, answer))  # answered once its actions were carried out
-
-    def _control(self, request: dict, now: float) -> dict:
-        command = request["cmd"]
-        if command == "status":
-            return {"ok": True, "status": self.tracker.status(self.controller, now)}
-        if command == "reload":
-            return self._on_reload(now)
-        if command == "press":
-            return self._press(request.get("button", ""), request.get("hold"))
-        if command == "start":
-            self.tracker.before_input(self.controller, "start", now)
-            self._actions += self.controller.start(request.get("name") or "", now)
-        elif command == "select":
-            self._actions += self.controller.select(request.get("name") or "", now)
-        elif command == "resume" and self.tracker.place and not self.controller.running:
-            self._actions += self.tracker.answer_offer(self.controller, True, now)
-        else:
-            self._input(command, now)
-        return {"ok": True, "status": self.tracker.status(self.controller, now)}
-
-    def _press(self, button: str, hold: float | None) -> dict:
-        """Simulation only: drive the button's mock pin low, and high again later."""
-        pins = self.board.pins if self.board else {}
-        name = str(button).lower()
-        if self.factory is None:
-            return {"ok": False, "error": "press works only with `run --simulate`"}
-        if name not in pins or name == "motion":
-            return {"ok": False, "error": f"no button '{button}'; known: {', '.join(pins)}"}
-        length = float(hold) if hold is not None else max(0.1, 2 * self.decoder.bounce)
-        self.factory.pin(pins[name]).drive_low()
-        self.after(length, lambda now: self.factory.pin(pins[name]).drive_high())
-        return {"ok": True, "button": name, "seconds": length}
-
-    def poll_keys(self, now: float) -> None:
-        """Simulation with a window: keys act as the buttons ("play", "next:hold", "quit")."""
-        for output in self.outputs:
-            for key in getattr(output, "poll_keys", lambda now: [])(now):
-                if key == "quit":
-                    self.post("stop", "window closed")
-                    continue
-                button, _, hold = key.partition(":")
-                self._gesture((button, hold or "press"), now)
-        self.after(KEY_POLL, self.poll_keys)
 
     def _on_call(self, now: float, action: Callable[[float], None]) -> None:
         action(now)
@@ -305,55 +293,6 @@ class Loop:
                     log.debug("%s.%s failed", type(output).__name__, method, exc_info=True)
 
 
-def build_outputs(config, args, clock) -> list:
-    """Speaker, screen, and the terminal when no screen shows; each optional, none fatal."""
-    outputs = []
-    if config["audio"]["enabled"]:
-        outputs += _optional("device.audio", "Speaker", config, clock)
-    screen = []
-    if config["display"]["enabled"] and not getattr(args, "no_window", False):
-        screen = _optional("device.screen", "Screen", config, headless=bool(args.headless))
-    outputs += screen
-    if getattr(args, "terminal", False) or (not screen and sys.stdout.isatty()):
-        outputs.append(TerminalOutput(sys.stdout))
-    return outputs
-
-
-def start_outputs(outputs: list) -> list:
-    """Start each output in order; one that cannot start is left out (said once)."""
-    started = []
-    for output in outputs:
-        try:
-            output.start()
-            started.append(output)
-        except Exception as error:  # missing hardware degrades, it does not crash
-            log.warning("%s unavailable: %s", type(output).__name__, error)
-    return started
-
-
-def _optional(module: str, name: str, *args, **kwargs) -> list:
-    try:
-        return [getattr(importlib.import_module(module), name)(*args, **kwargs)]
-    except Exception as error:  # not written yet, no pygame, no sound card...
-        log.warning("%s unavailable: %s", name.lower(), error)
-        return []
-
-
 def _get(source: queue.SimpleQueue, timeout: float | None) -> tuple:
     """Block until an event arrives or ``timeout`` passes (queue.Empty); never spins."""
     return source.get(timeout=timeout) if timeout != 0 else source.get_nowait()
-
-
-def virtual_wait(clock) -> Callable[[queue.SimpleQueue, float | None], tuple]:
-    """For tests and simulations in virtual time: instead of waiting, jump a FakeClock."""
-
-    def wait(source: queue.SimpleQueue, timeout: float | None) -> tuple:
-        try:
-            return source.get_nowait()
-        except queue.Empty:
-            if timeout is None:
-                raise RuntimeError("the loop would wait forever") from None
-            clock.advance(timeout)
-            raise
-
-    return wait

@@ -9,6 +9,7 @@ thread, which wakes ten times a second even when nobody touches anything).
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable
@@ -108,39 +109,68 @@ class Board:
         self._led_mode = ""
 
     def start(self) -> None:
-        """Open what is there; a board without GPIO logs once and runs on without buttons."""
+        """Open each device on its own: one that fails is named in the log, the rest work.
+        With no GPIO at all (a laptop), one line says so and the daemon runs on without."""
         try:
             from gpiozero import DigitalInputDevice  # optional on a laptop
-
-            warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
-            for name in self._wanted():
-                self.devices[name] = self._input(DigitalInputDevice, name)
-            if self.config["motion"]["enabled"]:
-                self.devices["motion"] = self._motion(DigitalInputDevice)
-            if self.config["led"]["enabled"]:
-                self.led = _open_led(self.config["led"]["pin"])
-        except Exception as error:  # no GPIO (or no permission) is not fatal
+        except ImportError as error:
             log.warning("buttons disabled: %s", error)
+            return
+        warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
+        wanted = self._wanted(DigitalInputDevice)
+        failed: dict[str, Exception] = {}
+        for what, pin, open_device in wanted:
+            try:
+                open_device()
+            except Exception as error:  # no GPIO, no permission, a pin already in use
+                failed[f"{what} (GPIO{pin})"] = error
+        reasons = {str(error) for error in failed.values()}
+        if len(failed) == len(wanted) and len(reasons) == 1:  # nothing opened, for one reason
+            log.warning("buttons disabled: %s", reasons.pop())
+            return
+        for what, error in failed.items():
+            log.warning("%s unavailable; the others work: %s", what, error)
 
-    def _wanted(self) -> list[str]:
-        return ["play"] if self.config["buttons"]["single_button"] else list(BUTTONS)
+    def _wanted(self, kind) -> list[tuple[str, int, Callable[[], None]]]:
+        """Each device the config asks for: what to call it, its pin, how to open it."""
+        single = self.config["buttons"]["single_button"]
+        wanted = [
+            (
+                f"button '{name}'",
+                self.config["buttons"][name],
+                functools.partial(self._input, kind, name),
+            )
+            for name in (["play"] if single else BUTTONS)
+        ]
+        if self.config["motion"]["enabled"]:
+            wanted.append(
+                (
+                    "motion sensor",
+                    self.config["motion"]["pin"],
+                    functools.partial(self._motion, kind),
+                )
+            )
+        if self.config["led"]["enabled"]:
+            wanted.append(("status LED", self.config["led"]["pin"], self._led))
+        return wanted
 
-    def _input(self, kind, name: str):
+    def _input(self, kind, name: str) -> None:
         pin = self.config["buttons"][name]
         bounce = self.config["buttons"]["bounce"] or None
         device = kind(pin, pull_up=True, bounce_time=bounce)
         device.when_activated = lambda: self.emit("edge", name, True, self.clock.now())
         device.when_deactivated = lambda: self.emit("edge", name, False, self.clock.now())
-        self.pins[name] = pin
-        return device
+        self.devices[name], self.pins[name] = device, pin
 
-    def _motion(self, kind):
+    def _motion(self, kind) -> None:
         pin = self.config["motion"]["pin"]
         device = kind(pin, pull_up=False)  # a PIR drives its output high on motion
         device.when_activated = lambda: self.emit("motion", True, self.clock.now())
         device.when_deactivated = lambda: self.emit("motion", False, self.clock.now())
-        self.pins["motion"] = pin
-        return device
+        self.devices["motion"], self.pins["motion"] = device, pin
+
+    def _led(self) -> None:
+        self.led = _open_led(self.config["led"]["pin"])
 
     def show_state(self, state: str) -> None:
         """LED: steady while running, breathing while paused or waiting, off when idle."""

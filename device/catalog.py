@@ -30,9 +30,14 @@ class Catalog:
         return sorted(self.routines)
 
 
+def is_routine_file(name: str) -> bool:
+    """True for ``evening.toml``; False for editor swap, backup, hidden and temp files."""
+    return name.endswith(".toml") and not name.startswith((".", "#"))
+
+
 def routine_files(folder: Path) -> list[Path]:
-    """The routine files of a folder, ignoring editor swap, backup and hidden files."""
-    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith((".", "#")))
+    """The routine (or program) files of a folder: the one definition the watcher uses too."""
+    return sorted(p for p in folder.glob("*.toml") if is_routine_file(p.name))
 
 
 def program_files(folder: Path) -> list[Path]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import functools
 import json
 import logging
 import os
@@ -13,19 +12,18 @@ import signal
 import sys
 from collections.abc import Callable
 
-from device.app import Loop, build_outputs, start_outputs
-from device.buttons import Board, decoder_for
+from device.app import Loop
 from device.cli_core import configured
 from device.clock import MonotonicClock
 from device.control import COMMANDS, ControlServer, EventLog, request, socket_path, submitter
-from device.controller import DEFAULT_GESTURES, SINGLE_BUTTON_GESTURES, Controller
 from device.exc import MassageTimerError
-from device.library import FolderWatcher, Library
+from device.library import FolderWatcher
 from device.notify import Notifier
 from device.paths import BUNDLED_ROUTINES, routines_folder, state_folder
-from device.resume import StateStore, Tracker
+from device.resume import StateStore
 from device.session import State, StateChanged, StepStarted
-from device.timeline import plan
+from device.simulate import poll_keys, press
+from device.wiring import build_loop, build_outputs, start_outputs
 
 log = logging.getLogger(__name__)
 DEMO_PRESS_AFTER = 2.0  # seconds on the "apply oil" step before the simulated PLAY
@@ -72,11 +70,10 @@ def run_daemon(
         stack.callback(_stop_outputs, outputs)
         events = EventLog.open(args.events)
         stack.callback(events.close)
-        loop = _loop(config, args, clock, outputs, events, notifier, factory, demo)
-        loop.wait = wait or loop.wait
-        loop.board = Board(config, loop.post, clock)
-        loop.board.start()
+        parts = {"events": events, "notifier": notifier, "factory": factory}
+        loop = _build(config, args, clock, outputs, **parts)
         stack.callback(loop.board.close)
+        loop.wait = wait or loop.wait
         if not demo:
             server = ControlServer(socket_path(config["daemon"]["socket"]), submitter(loop.post))
             server.start()
@@ -88,7 +85,7 @@ def run_daemon(
         stack.callback(watcher.stop)
         _handle_signals(loop, stack)
         if args.simulate and _desktop() and any(hasattr(o, "poll_keys") for o in loop.outputs):
-            loop.after(0.0, loop.poll_keys)  # keys as buttons: only a desktop window has them
+            loop.after(0.0, poll_keys(loop))  # keys as buttons: only a desktop window has them
         if setup:
             setup(loop)
         notifier.ready(loop.tracker.text)
@@ -97,38 +94,13 @@ def run_daemon(
     return 0
 
 
-def _loop(config, args, clock, outputs, events, notifier, factory, demo) -> Loop:
-    configured_folder = routines_folder(args.routines, config["routines"]["folder"])
-    folder = BUNDLED_ROUTINES if demo else configured_folder
-    store = None if demo else StateStore(state_folder(config["daemon"]["state"]))
-    program = (config["routines"]["program"], config["routines"]["program_start"])
-    single = config["buttons"]["single_button"]
-    wanted = "demo" if demo else config["routines"]["selected"]
-    controller = Controller(
-        {}, wanted, wake_seconds=config["display"]["wake"], planner=_planner(outputs)
-    )
-    loop = Loop(
-        controller,
-        outputs,
-        clock,
-        decoder=decoder_for(config),
-        gestures=SINGLE_BUTTON_GESTURES if single else DEFAULT_GESTURES,
-        library=Library(folder),
-        events=events,
-        notifier=notifier,
-        tracker=Tracker(store, config["daemon"]["resume_window"], program),
-        factory=factory,
-        pause_after=config["motion"]["pause_after"] if config["motion"]["enabled"] else 0.0,
-    )
-    loop.post("reload")
-    loop.run_once(timeout=0)  # the first load, before anything else can happen
-    return loop
-
-
-def _planner(outputs: list):
-    """Plan with the speaker's phrase lengths, so announcements end before their boundary."""
-    lengths = next((o.speech_length for o in outputs if hasattr(o, "speech_length")), None)
-    return functools.partial(plan, speech_length=lengths)
+def _build(config, args, clock, outputs: list, **parts) -> Loop:
+    """The loop over the configured routines, or over the bundled demo for `demo`."""
+    if getattr(args, "demo", False):
+        return build_loop(config, BUNDLED_ROUTINES, clock, outputs, selected="demo", **parts)
+    folder = routines_folder(args.routines, config["routines"]["folder"])
+    store = StateStore(state_folder(config["daemon"]["state"]))
+    return build_loop(config, folder, clock, outputs, store=store, **parts)
 
 
 def _simulated_pins(stack: contextlib.ExitStack):
@@ -212,7 +184,7 @@ def _script_demo(loop: Loop) -> None:
     """Start the demo, press PLAY on its wait step like a person would, stop at the end."""
 
     def press_play(now: float) -> None:
-        loop._press("play", None)
+        press(loop, "play", None)
 
     def follow(actions: list, now: float) -> None:
         session = loop.controller.session

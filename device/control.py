@@ -5,7 +5,8 @@ The socket speaks one JSON object per line each way, over a Unix socket only.
 Request ``{"cmd": "start", "name": "evening"}``; reply ``{"ok": true, ...}`` or
 ``{"ok": false, "error": "..."}``. The server thread parses, hands the request
 to the loop through ``submit`` and writes back what the loop answers. The
-socket is owner and group only (0660) in a runtime folder of mode 0750.
+socket is owner and group only (0660) in a runtime folder of mode 0750
+(0700, and checked, for the ``/tmp/massage-timer-UID`` fallback).
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import socket
+import stat
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from device.exc import MassageTimerError
+from device.simulate import MAX_HOLD
 
 log = logging.getLogger(__name__)
 SOCKET_NAME = "control.sock"
@@ -67,7 +73,17 @@ def check_request(request: object) -> dict:
     extra = set(request) - {"cmd", *COMMANDS[request["cmd"]]}
     if extra:
         raise ValueError(f"unexpected field(s) for {request['cmd']}: {', '.join(sorted(extra))}")
+    for key in ("name", "button"):
+        if key in request and not isinstance(request[key], str):
+            raise ValueError(f'"{key}" must be a string')
+    hold = request.get("hold")
+    if hold is not None and not (_is_number(hold) and 0 <= hold <= MAX_HOLD):
+        raise ValueError(f'"hold" must be a number of seconds from 0 to {MAX_HOLD:g}')
     return request
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # JSON allows NaN, Infinity
 
 
 def submitter(post: Callable[..., None], timeout: float = REPLY_TIMEOUT) -> Submit:
@@ -99,15 +115,13 @@ class ControlServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+        _make_folder(self.path.parent)
         if self.path.is_socket() and not _alive(self.path):
             self.path.unlink()  # left behind by a crash
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        old = os.umask(0o117)  # never world-accessible, not even for an instant
-        try:
-            sock.bind(str(self.path))
-        finally:
-            os.umask(old)
+        # No umask dance (the umask is process-wide, other threads create files): the
+        # folder (0750 or 0700) already keeps others out until the chmod.
+        sock.bind(str(self.path))
         os.chmod(self.path, 0o660)
         sock.listen(8)
         self.sock = sock
@@ -150,6 +164,20 @@ class ControlServer:
         except Exception as error:  # a bad request must never take the server down
             log.exception("control request failed")
             return {"ok": False, "error": f"internal error: {error}"}
+
+
+def _make_folder(folder: Path) -> None:
+    """The socket's folder; the shared-/tmp fallback must be ours alone (0700)."""
+    if folder.name != f"massage-timer-{os.getuid()}":
+        folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+        return
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    found = os.lstat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+        raise MassageTimerError(f"{folder} is not a folder of this user; remove it or set a socket")
+    if found.st_mode & 0o077:
+        raise MassageTimerError(f"{folder} is open to group or others; chmod 700 it")
 
 
 def _alive(path: Path) -> bool:

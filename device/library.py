@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from device import inotify as ino
-from device.catalog import PROGRAMS_FOLDER, load_catalog, routine_files
+from device.catalog import (
+    PROGRAMS_FOLDER,
+    is_routine_file,
+    load_catalog,
+    program_files,
+    routine_files,
+)
 from device.exc import Problem
 from device.program import Program
 from device.routine import Routine, routine_name
@@ -30,12 +36,6 @@ _FOLDER_MASK = (
 _SELF_MASK = ino.IN_DELETE_SELF | ino.IN_MOVE_SELF | ino.IN_ATTRIB | ino.IN_ONLYDIR
 _PARENT_MASK = ino.IN_CREATE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE | ino.IN_ATTRIB
 _DONE_WRITING = ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE
-_SCRATCH_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".bak")
-
-
-def is_routine_file(name: str) -> bool:
-    """True for ``evening.toml``; False for editor swap, backup and temp files."""
-    return name.endswith(".toml") and not name.startswith((".", "#"))
 
 
 @dataclass
@@ -72,20 +72,33 @@ class Library:
             )
         catalog = load_catalog([self.folder])
         present = {routine_name(p) for p in routine_files(self.folder)}
-        broken = {
-            routine_name(Path(p.path))
-            for p in catalog.problems
-            if Path(p.path).parent == self.folder and routine_name(Path(p.path)) in present
-        } - set(catalog.routines)
+        broken = _broken(catalog, self.folder, present) - set(catalog.routines)
         routines = dict(catalog.routines)
         kept = sorted(name for name in broken if name in self.good)
         routines.update({name: self.good[name] for name in kept})
-        loaded = Loaded(routines, catalog.programs, catalog.problems, broken, kept=kept)
+        loaded = Loaded(routines, {}, catalog.problems, broken, kept=kept)
         loaded.newly_broken = sorted(broken - self.broken)
         self.good = {n: r for n, r in routines.items() if n in present}
-        self.programs, self.broken = dict(catalog.programs), broken
-        loaded.routines = dict(self.good)
+        self.broken = broken
+        self.programs = self._programs(catalog)
+        loaded.routines, loaded.programs = dict(self.good), dict(self.programs)
         return loaded
+
+    def _programs(self, catalog) -> dict[str, Program]:
+        """The programs loaded; one whose file is now broken keeps its last good version."""
+        folder = self.folder / PROGRAMS_FOLDER
+        present = {routine_name(p) for p in program_files(self.folder)}
+        programs = dict(catalog.programs)
+        for name in _broken(catalog, folder, present) - set(programs):
+            if name in self.programs:
+                programs[name] = self.programs[name]
+        return {n: p for n, p in programs.items() if n in present}
+
+
+def _broken(catalog, folder: Path, present: set[str]) -> set[str]:
+    """Names of the files in ``folder`` (among ``present``) that have a problem."""
+    paths = (Path(problem.path) for problem in catalog.problems)
+    return {routine_name(p) for p in paths if p.parent == folder and routine_name(p) in present}
 
 
 class FolderWatcher:
@@ -171,4 +184,4 @@ class FolderWatcher:
             return not event.mask & ino.IN_IGNORED or role == "folder"
         if not event.mask & _DONE_WRITING:
             return False  # a file just created is empty or half-written: wait for its close
-        return is_routine_file(event.name) and not event.name.endswith(_SCRATCH_SUFFIXES)
+        return is_routine_file(event.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -54,6 +55,22 @@ def write_atomic(path: Path, text: str) -> None:
         os.close(folder)
 
 
+def _checked(data: object) -> Place:
+    """A Place from a decoded record; TypeError if a field is missing or of the wrong type."""
+    if not isinstance(data, dict):
+        raise TypeError("not a JSON object")
+    place = Place(**data)
+    texts = all(isinstance(v, str) for v in (place.routine, place.title, place.step_name))
+    numbers = all(_finite(v) for v in (place.elapsed, place.saved_at))
+    if not (texts and numbers and type(place.step) is int and place.step >= 0):
+        raise TypeError(f"a field has the wrong type: {str(data)[:200]}")
+    return place
+
+
+def _finite(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
 class StateStore:
     """The resume record and the history file in the state folder; IO errors log once."""
 
@@ -71,11 +88,10 @@ class StateStore:
     def load(self, window: float) -> Place | None:
         """The saved place if it is younger than ``window`` seconds; None otherwise."""
         try:
-            data = json.loads((self.folder / RESUME_FILE).read_text(encoding="utf-8"))
-            place = Place(**data)
+            place = _checked(json.loads((self.folder / RESUME_FILE).read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, TypeError) as error:  # any malformed record: no offer
             log.warning("ignoring the resume record: %s", error)
             return None
         age = self.wall() - place.saved_at
@@ -127,8 +143,10 @@ class Tracker:
 
     def __init__(self, store: StateStore | None, window: float = 0.0, program=("", "")) -> None:
         self.store = store
+        self.wall = store.wall if store else time.time  # the calendar, injectable for tests
         self.place = store.load(window) if store and window else None  # the resume offer
         self.program = program  # (name, first day as YYYY-MM-DD) from the config
+        self.programs: dict = {}  # the programs of the last load
         self.session = None
         self.started = (0.0, 0.0)  # (wall, monotonic) when the tracked session began
         self.stopped = False
@@ -163,17 +181,24 @@ class Tracker:
             actions = controller.session.handle(Command.NEXT, now)  # only the last step speaks
         return actions
 
-    def refresh_program(self, controller, programs: dict) -> None:
+    def refresh_program(self, controller, programs: dict | None = None) -> None:
         """The idle screen's line: ``Week 9 · every other day · today: rest``."""
+        self.programs = self.programs if programs is None else programs
         name, first = self.program
         try:
             begun = dt.date.fromisoformat(first)
         except ValueError:
             begun = None
-        found = programs.get(name) if name else None
-        controller.program_line = (
-            found.today(begun, dt.date.today()).summary if found and begun else ""
-        )
+        found = self.programs.get(name) if name else None
+        today = dt.datetime.fromtimestamp(self.wall()).date()
+        controller.program_line = found.today(begun, today).summary if found and begun else ""
+
+    def until_tomorrow(self) -> float:
+        """Seconds to just after the next local midnight; at most an hour, because a Pi's
+        clock may still be set by NTP after boot."""
+        now = dt.datetime.fromtimestamp(self.wall())
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+        return min(max(0.0, midnight.timestamp() - now.timestamp()) + 1.0, 3600.0)
 
     def state(self, controller) -> str:
         return controller.session.state.value if controller.running else "idle"
@@ -204,14 +229,18 @@ class Tracker:
         self.stopped = False
         if current is not None:
             self.place = None
-            self.started = (self.store.wall() if self.store else time.time(), now)
+            self.started = (self.wall(), now)
 
     def _place(self, index: int) -> Place:
         timeline = self.session.timeline
         step = timeline.steps[index]
-        wall = self.store.wall() if self.store else time.time()
         return Place(
-            timeline.routine.name, timeline.routine.title, index, step.step.name, step.start, wall
+            timeline.routine.name,
+            timeline.routine.title,
+            index,
+            step.step.name,
+            step.start,
+            self.wall(),
         )
 
     def _text(self, controller) -> str:

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +65,14 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Source:
 
 def _read_bytes(path: Path, shown: str, max_bytes: int) -> bytes:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        kind = os.stat(path).st_mode  # follows a symlink, as open() would
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError
+        if not stat.S_ISREG(kind):  # a FIFO would block the daemon's loop in open()
+            raise InvalidFileError([Problem(shown, 1, "", "is not a regular file")])
+        # O_NONBLOCK: should it turn into a FIFO after the stat, open() still returns at once
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            raw = handle.read(max_bytes + 1) or b""
     except IsADirectoryError:
         raise InvalidFileError([Problem(shown, 1, "", "is a folder, not a file")]) from None
     except OSError as error:

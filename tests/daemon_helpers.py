@@ -11,17 +11,16 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from device.app import Loop
-from device.buttons import Board, decoder_for
 from device.clock import FakeClock
 from device.config import defaults
 from device.control import EventLog
-from device.controller import DEFAULT_GESTURES, SINGLE_BUTTON_GESTURES, Controller
-from device.library import Library
 from device.outputs import RecordingOutput
 from device.paths import BUNDLED_ROUTINES
-from device.resume import StateStore, Tracker
+from device.resume import StateStore
+from device.wiring import build_loop
 
 PINS = {"play": 17, "next": 27, "repeat": 22}
+WALL_START = 1_700_000_000.0  # the wall clock (time.time()) when the FakeClock reads 0
 
 
 @contextlib.contextmanager
@@ -101,33 +100,21 @@ class Rig:
         self.loop.board.close()
 
 
-def make_rig(factory, tmp_path: Path, store: bool = True, events=None, **sections) -> Rig:
-    """Build the loop as the daemon does, with config ``sections`` overlaid on the defaults."""
+def make_rig(
+    factory, tmp_path: Path, store: bool = True, events=None, output=None, **sections
+) -> Rig:
+    """Build the loop as the daemon does (wiring.build_loop), with config ``sections``
+    overlaid on the defaults; the state's wall clock moves with the FakeClock."""
     config = defaults()
+    config["routines"]["selected"] = "demo"
     for section, values in sections.items():
         config[section].update(values)
     folder = tmp_path / "routines"
     if not folder.exists():
         routines_dir(tmp_path)
     clock = FakeClock()
-    output = RecordingOutput()
-    state = StateStore(tmp_path / "state", wall=lambda: 1_700_000_000.0 + clock.now())
-    single = config["buttons"]["single_button"]
-    loop = Loop(
-        Controller({}, wake_seconds=config["display"]["wake"]),
-        [output],
-        clock,
-        decoder=decoder_for(config),
-        gestures=SINGLE_BUTTON_GESTURES if single else DEFAULT_GESTURES,
-        library=Library(folder),
-        events=EventLog(events),
-        tracker=Tracker(state if store else None, config["daemon"]["resume_window"]),
-        factory=factory,
-        pause_after=config["motion"]["pause_after"] if config["motion"]["enabled"] else 0.0,
-    )
-    loop.board = Board(config, loop.post, clock)
-    loop.board.start()
-    loop.post("reload")
-    loop.run_once(timeout=0)
-    loop.controller.selected = "demo"
+    output = output or RecordingOutput()
+    state = StateStore(tmp_path / "state", wall=lambda: WALL_START + clock.now())
+    parts = {"store": state if store else None, "events": EventLog(events), "factory": factory}
+    loop = build_loop(config, folder, clock, [output], **parts)
     return Rig(loop, clock, output, factory, config, folder)

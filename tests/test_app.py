@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
 
 import pytest
-from daemon_helpers import make_rig, mock_pins
+from daemon_helpers import WALL_START, make_rig, mock_pins, routines_dir
 
-from device.app import Loop, build_outputs, start_outputs, virtual_wait
+from device.app import MAX_WAIT, RUNNING, Loop
+from device.clock import FakeClock
+from device.outputs import RecordingOutput
+from device.resume import RESUME_FILE
 from device.session import Say, StepStarted
+from device.simulate import KEY_POLL, poll_keys, virtual_wait
 from device.timeline import all_phrases, error_phrase, plan
 from device.view import IdleView, RoutineView
+from device.wiring import build_outputs, start_outputs
 
 
 @pytest.fixture
@@ -252,3 +258,177 @@ def test_warning_for_a_broken_routine_is_said_once_and_not_mid_routine(rig):
 def test_says_are_actions_of_the_session(rig):
     rig.press("play")
     assert any(isinstance(a, Say) for _, a in rig.output.actions)
+
+
+class Keeping(RecordingOutput):
+    """Also keeps the routines themselves that ``prepare`` was given, and a phrase length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routines: dict = {}
+
+    def prepare(self, routines):
+        super().prepare(routines)
+        self.routines = dict(routines)
+
+    def speech_length(self, text: str) -> float:
+        return 9.0  # long phrases: the planner must move cue speech earlier
+
+
+def test_a_reload_keeps_the_running_routines_speech(tmp_path):
+    with mock_pins() as factory:
+        rig = make_rig(factory, tmp_path, output=Keeping())
+        try:
+            rig.press("play")
+            running = rig.loop.controller.session.timeline.routine
+            demo = rig.folder / "demo.toml"
+            demo.write_text(demo.read_text().replace("Warm two or three", "Warm three"))
+            rig.loop.post("reload")
+            rig.step()
+            kept = rig.output.routines
+            assert kept["demo"] is not running and kept["demo"].title == running.title
+            assert any(routine is running for routine in kept.values())  # until it ends
+            assert set(kept) - {"demo", "jawline-and-chin"} == {RUNNING}
+        finally:
+            rig.close()
+
+
+def test_the_planner_uses_the_speakers_phrase_lengths(tmp_path):
+    """make_rig goes through wiring.build_loop, the daemon's own builder."""
+    with mock_pins() as factory:
+        output = Keeping()
+        rig = make_rig(factory, tmp_path, output=output)
+        try:
+            rig.press("play")
+            routine = rig.loop.controller.routines["demo"]
+            timeline = rig.loop.controller.session.timeline
+            assert timeline == plan(routine, speech_length=output.speech_length)
+            assert timeline != plan(routine)
+        finally:
+            rig.close()
+
+
+def test_a_step_is_performed_before_its_resume_record_is_written(tmp_path):
+    """The chime and instruction come first; the record (two fsyncs on an SD card) after."""
+    saved_at_perform: list[tuple[int, int | None]] = []
+
+    class Watching(RecordingOutput):
+        def perform(self, actions, now):
+            super().perform(actions, now)
+            record = tmp_path / "state" / RESUME_FILE
+            saved = json.loads(record.read_text())["step"] if record.exists() else None
+            for action in actions:
+                if isinstance(action, StepStarted):
+                    saved_at_perform.append((action.index, saved))
+
+    with mock_pins() as factory:
+        rig = make_rig(factory, tmp_path, output=Watching())
+        try:
+            rig.press("play")
+            rig.press("play")
+            rig.press("next")
+            final = json.loads((tmp_path / "state" / RESUME_FILE).read_text())["step"]
+        finally:
+            rig.close()
+    assert saved_at_perform == [(0, None), (1, 0), (2, 1)]
+    assert final == 2
+
+
+PLAN = 'title = "Plan"\n\n[[phase]]\nweeks = [1, 4]\nevery_days = 2\nroutines = ["demo"]\n'
+
+
+def test_the_program_line_follows_the_calendar(tmp_path):
+    (routines_dir(tmp_path) / "programs").mkdir()
+    (tmp_path / "routines" / "programs" / "plan.toml").write_text(PLAN)
+    first = dt.datetime.fromtimestamp(WALL_START + FakeClock().now()).date()
+    program = {"program": "plan", "program_start": first.isoformat()}
+    with mock_pins() as factory:
+        rig = make_rig(factory, tmp_path, routines=program)
+        try:
+            plan_ = rig.loop.library.programs["plan"]
+            day = dt.timedelta(days=1)
+            assert rig.loop.controller.program_line == plan_.today(first, first).summary
+            assert rig.loop.controller.program_line.endswith("today: demo")
+            rig.run_for(24 * 3600)  # a mirror left running: nobody reloads anything
+            assert rig.loop.controller.program_line == plan_.today(first, first + day).summary
+            assert rig.loop.controller.program_line.endswith("today: rest")
+            rig.run_for(24 * 3600)
+            assert rig.loop.controller.program_line.endswith("today: demo")
+        finally:
+            rig.close()
+
+
+def test_a_broken_program_file_keeps_the_program_line(tmp_path):
+    (routines_dir(tmp_path) / "programs").mkdir()
+    plan_file = tmp_path / "routines" / "programs" / "plan.toml"
+    plan_file.write_text(PLAN)
+    program = {"program": "plan", "program_start": "2023-11-14"}
+    with mock_pins() as factory:
+        rig = make_rig(factory, tmp_path, routines=program)
+        try:
+            line = rig.loop.controller.program_line
+            assert line
+            plan_file.write_text(PLAN.replace("[1, 4]", "[1, four]"))
+            rig.loop.post("reload")
+            rig.step()
+            assert rig.loop.controller.program_line == line
+            plan_file.unlink()
+            rig.loop.post("reload")
+            rig.step()
+            assert rig.loop.controller.program_line == ""  # deleted: gone
+        finally:
+            rig.close()
+
+
+def test_a_request_the_loop_fails_on_is_still_answered(rig):
+    answers: list[dict] = []
+    rig.loop.post("ctl", {"cmd": "start", "name": ["x"]}, answers.append)
+    rig.step()
+    assert len(answers) == 1 and answers[0]["ok"] is False
+    assert rig.loop.alive
+
+
+def test_a_failing_timer_is_logged_and_the_loop_goes_on(rig, caplog):
+    ran: list[float] = []
+
+    def boom(now: float) -> None:
+        raise RuntimeError("timer on fire")
+
+    rig.loop.after(0.0, boom)
+    rig.loop.after(0.0, ran.append)
+    rig.step(0.1)
+    assert rig.loop.alive and len(ran) == 1
+    assert "timer on fire" in caplog.text
+    rig.press("play")
+    assert rig.state == "waiting"
+
+
+def test_the_wait_survives_impossible_deadlines(rig):
+    rig.run_for(120)  # idle and dark: no deadline of its own
+    now = rig.clock.now()
+    with pytest.raises(ValueError):
+        rig.loop.after(float("inf"), print)
+    rig.loop.timers.append((float("nan"), print))
+    rig.loop.timers.append((float("inf"), print))
+    assert rig.loop._wait(now, None) is None  # neither "now, forever" nor an overflow
+    rig.loop.timers.append((now + 1e300, print))
+    assert rig.loop._wait(now, None) == MAX_WAIT
+    rig.loop.timers.clear()
+
+
+def test_window_keys_act_as_buttons_in_a_simulation(rig):
+    keys = [["play"], ["play", "next"], ["next:hold", "quit"]]
+
+    class Window(RecordingOutput):
+        def poll_keys(self, now):
+            return keys.pop(0) if keys else []
+
+    rig.loop.outputs.append(Window())
+    rig.loop.after(0.0, poll_keys(rig.loop))
+    rig.step()
+    assert rig.state == "waiting"
+    rig.step(KEY_POLL)
+    assert rig.loop.controller.session.index == 2
+    rig.step(KEY_POLL)
+    assert rig.loop.controller.session.index == 1  # NEXT held: one step back
+    assert rig.loop.run_once(timeout=0) is False  # the window was closed

@@ -175,3 +175,23 @@ def test_a_board_without_gpio_runs_on_without_buttons(monkeypatch, caplog):
     board.start()
     assert board.devices == {}
     assert "buttons disabled" in caplog.text
+
+
+def test_one_device_that_fails_leaves_the_others_working(caplog):
+    from gpiozero import DigitalInputDevice
+
+    with mock_pins() as factory:
+        squatter = DigitalInputDevice(27)  # something else already holds NEXT's pin
+        sections = {"motion": {"enabled": True, "pin": 4}, "led": {"enabled": True, "pin": 18}}
+        board, events, _ = board_with(factory, **sections)
+        try:
+            assert sorted(board.devices) == ["motion", "play", "repeat"]
+            assert board.led is not None
+            assert "next" not in board.pins
+            assert "button 'next' (GPIO27) unavailable" in caplog.text
+            assert "buttons disabled" not in caplog.text
+            press_pin(factory, 22, True)
+            assert events[-1][:3] == ("edge", "repeat", True)
+        finally:
+            board.close()
+            squatter.close()

@@ -17,13 +17,13 @@ from contextlib import redirect_stdout
 import pytest
 from daemon_helpers import routines_dir
 
-from device.app import virtual_wait
 from device.cli import main
 from device.cli_daemon import _script_demo, run_daemon
 from device.clock import FakeClock
 from device.config import defaults
 from device.control import request
 from device.resume import RESUME_FILE, StateStore
+from device.simulate import virtual_wait
 
 
 class Daemon:

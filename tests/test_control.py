@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import stat
 import threading
@@ -12,6 +13,7 @@ from daemon_helpers import make_rig, mock_pins
 
 from device.clock import MonotonicClock
 from device.control import ControlServer, check_request, request, socket_path, submitter
+from device.exc import MassageTimerError
 
 
 @pytest.fixture
@@ -158,3 +160,73 @@ def test_nothing_listens_on_the_network():
 
     source = Path(device.control.__file__).read_text()
     assert "AF_INET" not in source and "AF_UNIX" in source
+
+
+def test_check_request_checks_field_types():
+    good = [
+        {"cmd": "start", "name": "demo"},
+        {"cmd": "press", "button": "play", "hold": 0},
+        {"cmd": "press", "button": "play", "hold": 2.5},
+    ]
+    for request_ in good:
+        assert check_request(request_) == request_
+    bad = [
+        {"cmd": "start", "name": ["x"]},
+        {"cmd": "select", "name": 3},
+        {"cmd": "press", "button": None},
+        *({"cmd": "press", "button": "play", "hold": h} for h in ("1", True, -1, 31)),
+        *({"cmd": "press", "button": "play", "hold": float(h)} for h in ("inf", "-inf", "nan")),
+    ]
+    for request_ in bad:
+        with pytest.raises(ValueError, match="must be"):
+            check_request(request_)
+
+
+def test_impossible_holds_are_refused_and_the_daemon_lives_on(daemon):
+    _, path = daemon
+    for hold in ("inf", "nan"):  # what `ctl press play --hold inf` sends (JSON allows these)
+        assert "hold" in ctl(path, "press", button="play", hold=float(hold))["error"]
+    assert ctl(path, "status")["ok"]  # answered at once: the loop thread is still alive
+
+
+def test_the_umask_is_left_alone(tmp_path, monkeypatch):
+    calls: list[int] = []
+    real = os.umask
+    monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or real(mask))
+    server = ControlServer(tmp_path / "run" / "control.sock", lambda r: {"ok": True})
+    server.start()
+    try:
+        assert stat.S_IMODE(server.path.stat().st_mode) == 0o660
+    finally:
+        server.stop()
+    assert calls == []  # process-wide: another thread may be creating files meanwhile
+
+
+def test_the_tmp_fallback_folder_is_private(tmp_path):
+    folder = tmp_path / f"massage-timer-{os.getuid()}"
+    server = ControlServer(folder / "control.sock", lambda r: {"ok": True})
+    server.start()
+    server.stop()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.chmod(0o755)
+    with pytest.raises(MassageTimerError, match="open to group or others"):
+        ControlServer(folder / "control.sock", lambda r: {"ok": True}).start()
+
+
+def test_a_tmp_fallback_folder_of_someone_else_is_refused(tmp_path, monkeypatch):
+    other = os.getuid() + 1
+    monkeypatch.setattr(os, "getuid", lambda: other)  # as if another user made it first
+    folder = tmp_path / f"massage-timer-{other}"
+    folder.mkdir(mode=0o700)
+    with pytest.raises(MassageTimerError, match="not a folder of this user"):
+        ControlServer(folder / "control.sock", lambda r: {"ok": True}).start()
+
+
+def test_a_tmp_fallback_that_is_a_symlink_is_refused(tmp_path):
+    """Someone could plant /tmp/massage-timer-UID as a link to a folder they can read."""
+    target = tmp_path / "planted"
+    target.mkdir(mode=0o700)
+    link = tmp_path / f"massage-timer-{os.getuid()}"
+    link.symlink_to(target)
+    with pytest.raises(MassageTimerError, match="not a folder of this user"):
+        ControlServer(link / "control.sock", lambda r: {"ok": True}).start()

@@ -11,7 +11,8 @@ import pytest
 from daemon_helpers import routines_dir
 
 from device import inotify as ino
-from device.library import FolderWatcher, Library, is_routine_file
+from device.catalog import is_routine_file
+from device.library import FolderWatcher, Library
 
 BROKEN = 'title = "Demo"\n\n[[step]]\nname = "x"\nduration = "soon"\n'
 
@@ -146,19 +147,45 @@ def test_moving_a_file_in_triggers_a_reload(watched, tmp_path):
     changes.wait()
 
 
+def read_until(probe: ino.Inotify, names: set[str], mask: int = ~0) -> list:
+    """Events until each of ``names`` was seen (with a bit of ``mask``); 5 s at most."""
+    events: list = []
+    while not names <= {e.name for e in events if e.mask & mask}:
+        ready, _, _ = select.select([probe], [], [], 5)
+        assert ready, f"no event for {names - {e.name for e in events}}"
+        events += probe.read()
+    return events
+
+
 def test_editor_scratch_files_and_open_files_are_not_changes(watched):
     folder, _, watcher = watched
+    scratch = {".demo.toml.swp", "demo.toml~", "#demo.toml#", ".demo.toml.tmp", "4913"}
     with ino.Inotify() as probe:
-        probe.add_watch(folder, ino.IN_CLOSE_WRITE | ino.IN_CREATE | ino.IN_MOVED_TO)
-        (folder / ".demo.toml.swp").write_text("swap")
-        (folder / "demo.toml~").write_text("backup")
+        watcher._watches = {probe.add_watch(folder, ino.IN_CLOSE_WRITE | ino.IN_CREATE): "folder"}
+        for name in scratch:
+            (folder / name).write_text("scratch")
         with open(folder / "half.toml", "w") as half:  # still being written: not closed yet
             half.write("title = ")
             half.flush()
-            select.select([probe], [], [], 5)
-            events = probe.read()
-    watcher._watches = {events[0].wd: "folder"}
-    assert events and not any(watcher._matters(e) for e in events)
+            events = read_until(probe, {*scratch, "half.toml"})
+            assert [e.name for e in events if watcher._matters(e)] == []
+        closed = read_until(probe, {"half.toml"}, ino.IN_CLOSE_WRITE)
+    assert [e.name for e in closed if watcher._matters(e)] == ["half.toml"]  # the check can see
+
+
+def test_a_broken_program_keeps_its_last_good_version(tmp_path):
+    folder = routines_dir(tmp_path)
+    (folder / "programs").mkdir()
+    plan = folder / "programs" / "plan.toml"
+    plan.write_text('title = "Plan"\n\n[[phase]]\nweeks = [1, 4]\nroutines = ["demo"]\n')
+    library = Library(folder)
+    good = library.load().programs["plan"]
+    plan.write_text(plan.read_text().replace("[1, 4]", "[1, four]"))
+    loaded = library.load()
+    assert loaded.programs["plan"] is good
+    assert any("plan.toml" in str(p) for p in loaded.problems)
+    plan.unlink()
+    assert library.load().programs == {}
 
 
 def test_the_folder_can_go_away_and_come_back(watched):

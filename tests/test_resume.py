@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 
+import pytest
 from daemon_helpers import make_rig, mock_pins
 
 from device.resume import HISTORY_FILE, RESUME_FILE, Place, StateStore, write_atomic
@@ -127,3 +129,37 @@ def test_finishing_or_stopping_clears_the_record_and_writes_history(tmp_path):
         ("demo", True),
         ("demo", False),
     ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"saved_at": "yesterday"},
+        {"saved_at": None},
+        {"step": "3"},
+        {"step": -1},
+        {"step": 2.5},
+        {"elapsed": float("nan")},
+        {"routine": ["demo"]},
+    ],
+)
+def test_a_record_with_a_wrongly_typed_field_is_ignored(tmp_path, caplog, change):
+    record = {**asdict(place(saved_at=1_700_001_000.0)), **change}
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / RESUME_FILE).write_text(json.dumps(record))
+    with mock_pins() as factory:
+        rig = make_rig(factory, tmp_path)  # start-up does not crash
+        try:
+            assert rig.loop.tracker.place is None
+            assert caplog.text.count("ignoring the resume record") == 1
+            rig.press("play")
+            assert rig.state == "waiting"
+        finally:
+            rig.close()
+
+
+def test_a_record_that_is_not_an_object_is_ignored(tmp_path, caplog):
+    for text in ("[1, 2]", "3", "null"):
+        (tmp_path / RESUME_FILE).write_text(text)
+        assert StateStore(tmp_path).load(window=10) is None
+    assert caplog.text.count("ignoring the resume record") == 3
