@@ -1,13 +1,15 @@
 """Audio benchmark: cue onset error, press-to-sound, render throughput, and the naive way.
 
-Run: ``.venv/bin/python bench/bench_audio.py`` (about two minutes; prints a markdown table).
+Run: ``.venv/bin/python bench/bench_audio.py`` (about 2.5 minutes; prints a markdown table).
 
 What the speaker would play is recorded by SDL's disk driver (real pygame mixer,
 real time). A thread notes when the file grows, which maps a byte of audio to the
 moment the mixer produced it; onsets found in the PCM are paired one to one with
 the instants the engine planned (nearest first), so an extra or a missing onset is
 reported, never silently shifts the rest. On a real sound card add the card's own
-queue (constant, one or two mixer buffers) to every figure.
+queue (constant, one or two mixer buffers) to every figure. "Device closed" presses
+come after the speaker closed the device for idleness: the press reopens it first
+(opening a real ALSA device may take longer than SDL's disk driver).
 
 ``--buffer N`` runs with another mixer buffer (samples) instead of the config's.
 """
@@ -36,14 +38,16 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402 -- after the SDL environment is set
 
-from device.audio import Speaker  # noqa: E402
+from device.audio import LOADED, Speaker  # noqa: E402
+from device.audio_mixer import IDLE_CLOSE  # noqa: E402
 from device.catalog import load_catalog  # noqa: E402
-from device.clock import MonotonicClock  # noqa: E402
+from device.clock import FakeClock, MonotonicClock  # noqa: E402
 from device.paths import BUNDLED_ROUTINES  # noqa: E402
 from device.routine import load_routine  # noqa: E402
 from device.session import Command, Say, Session, Sound, State  # noqa: E402
 from device.speech import SpeechCache  # noqa: E402
-from device.timeline import all_phrases, plan  # noqa: E402
+from device.timeline import RANK_STEP, all_phrases, plan  # noqa: E402
+from device.view import IdleView  # noqa: E402
 from tests.audio_helpers import (  # noqa: E402
     audio_config,
     groups,
@@ -240,6 +244,63 @@ def press_to_sound(config, out: Path) -> list[float]:
     return list(errors_ms(watch, pressed, config["audio"]["frequency"], gap=0.1).values())
 
 
+def press_after_idle(config, folder: Path) -> tuple[list[float], list[float]]:
+    """The first press after idle: the device is closed, the press reopens it and clicks.
+
+    SDL starts a new disk file at each open, so each press gets its own file and watch.
+    Returns the press-to-click errors and how long each ``press_feedback`` call took."""
+    os.environ["SDL_DISKAUDIOFILE"] = str(folder / "idle-start.raw")
+    speaker, idle = Speaker(config, MonotonicClock()), IdleView(awake=True)
+    speaker.start()
+    errors, calls = [], []
+    for number in range(PRESSES):
+        speaker.show(idle, time.monotonic())  # the quiet spell started ...
+        speaker.show(idle, time.monotonic() + IDLE_CLOSE + 1)  # ... and ran out: closed
+        assert not speaker.mixer.open, "the device did not close"
+        out = folder / f"idle-{number}.raw"
+        os.environ["SDL_DISKAUDIOFILE"] = str(out)
+        watch, presses, pressed = FileWatch(out, config["audio"]["buffer"] * 4), queue.Queue(), []
+        threading.Thread(target=press_soon, args=(pressed, presses), daemon=True).start()
+        presses.get()
+        started = time.perf_counter()
+        speaker.press_feedback()
+        calls.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.3)
+        watch.stop()
+        speaker.show(idle, time.monotonic() + IDLE_CLOSE + 1)  # closing flushes the file
+        errors += errors_ms(watch, pressed, config["audio"]["frequency"], gap=0.1).values()
+    speaker.stop()
+    return errors, calls
+
+
+def press_soon(pressed: list[float], presses: queue.Queue) -> None:
+    """A button thread: one press, at a random point in a mixer buffer."""
+    time.sleep(0.05 + 0.01 * random.random())
+    pressed.append(time.monotonic())
+    presses.put("play")
+
+
+def reload_cost(config, folder: Path) -> tuple[int, float]:
+    """Phrases loaded back after a reopen (the pump thread does it, off the press path)."""
+    catalog = load_catalog([BUNDLED_ROUTINES])
+    phrases = sorted(set().union(*(all_phrases(plan(r)) for r in catalog.routines.values())))
+    os.environ["SDL_DISKAUDIOFILE"] = str(folder / "reload.raw")
+    speaker = Speaker({**config, "audio": {**config["audio"], "cache": str(folder)}}, FakeClock())
+    speaker.start(background=False)
+    for text in phrases[:LOADED]:  # a full set loaded, as after a long routine
+        now = speaker.clock.advance(60)
+        speaker.perform([Say(text, RANK_STEP, now)], now)
+    pygame.mixer.stop()
+    speaker.mixer.sleep()
+    speaker.mixer.wake(speaker.clock.now())
+    count, started = 0, time.perf_counter()
+    while speaker.reload_one():
+        count += 1
+    seconds = time.perf_counter() - started
+    speaker.stop()
+    return count, seconds
+
+
 def render_throughput(folder: Path) -> tuple[int, float]:
     catalog = load_catalog([BUNDLED_ROUTINES])
     phrases = set().union(*(all_phrases(plan(r)) for r in catalog.routines.values()))
@@ -255,6 +316,11 @@ def stats(values: list[float]) -> str:
     return f"{statistics.median(ordered):.1f} | {p95:.1f} | {ordered[-1]:.1f} | {len(values)}"
 
 
+def stats_line(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"median {statistics.median(ordered):.2f} ms, max {ordered[-1]:.2f} ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buffer", type=int, help="mixer buffer in samples (default: config)")
@@ -268,12 +334,15 @@ def main() -> int:
         ours = timed_run(config, routine, tmp / "ours.raw")
         naive = timed_run(config, routine, tmp / "naive.raw", naive_folder=tmp)
         press = press_to_sound(config, tmp / "press.raw")
-    report(config, ours, naive, press, rendering)
+        closed = press_after_idle(config, tmp)
+        reload = reload_cost(config, tmp / "warm")
+    report(config, ours, naive, (press, *closed), rendering, reload)
     return 0
 
 
-def report(config, ours, naive, press, rendering) -> None:
+def report(config, ours, naive, presses, rendering, reload) -> None:
     (everything, spoken, watch), (naive_all, naive_spoken, _) = ours, naive
+    press, closed, calls = presses
     buffer, rate = config["audio"]["buffer"], config["audio"]["frequency"]
     print(f"\nAudio benchmark ({buffer}-sample buffer at {rate} Hz, SDL disk driver)\n")
     print("| measure | median ms | p95 ms | max ms | n |")
@@ -283,11 +352,15 @@ def report(config, ours, naive, press, rendering) -> None:
     print(f"| cue onset error, naive pyttsx3 at the cue | {stats(naive_all)} |")
     print(f"| ... of them, cues only speech starts | {stats(naive_spoken)} |")
     print(f"| button press to click | {stats(press)} |")
+    print(f"| button press to click, device closed (first press after idle) | {stats(closed)} |")
     ratio = statistics.median(map(abs, naive_spoken)) / statistics.median(map(abs, spoken))
     print(f"\nnaive / pre-rendered median onset error, speech-only cues: {ratio:.1f}x")
     low, high, period = min(everything), max(everything), 1000 * buffer / rate
     print(f"onsets: signed {low:+.1f} to {high:+.1f} ms (a buffer is {period:.1f} ms)")
     print(f"longest mixer stall: {watch.stall_ms(buffer * 1000 // rate):.1f} ms")
+    print(f"press_feedback with the device closed (reopen + click): {stats_line(calls)}")
+    loaded, took = reload
+    print(f"speech loaded back after a reopen: {loaded} phrases in {took * 1000:.1f} ms")
     count, seconds = rendering
     print(
         f"render: {count} phrases of the bundled library in {seconds:.1f} s "

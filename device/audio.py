@@ -6,6 +6,11 @@ or, if stale, is dropped; a rep count that cannot be spoken becomes a tick, so
 the beat stays. Sounds never wait: under speech they play ducked. The device
 itself (channels, buffer size, a speaker unplugged and plugged back) is
 ``device.audio_mixer``.
+
+Between routines the device closes after IDLE_CLOSE quiet seconds (``show`` says
+whether a routine is on and asks to be called when the spell ends) and the next
+press or sound reopens it: an I2S amp may pop once then, under the click, but the
+mirror stops mixing silence for the ~23 hours a day it is idle (see audio_mixer).
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from device.audio_mixer import CHECK_EVERY, Mixer, Once
+from device.audio_render import RenderWorker
 from device.audio_rules import DUCK, Phrase, QuietHours, SpeechQueue
 from device.paths import cache_folder
 from device.routine import Routine
 from device.session import Action, Say, Sound, State, StateChanged, StepStarted
 from device.sounds import resolve_sound
-from device.speech import SpeechCache, espeak_problem
+from device.speech import SpeechCache
 from device.timeline import RANK_STEP, RANK_TICK, all_phrases, plan
+from device.view import RoutineView
 
 log = logging.getLogger(__name__)
 
 LOADED = 48  # speech sounds kept decoded in memory (a Pi has little to spare)
+IN_PROGRESS = ("running", "paused", "waiting")  # never closed: resume must be instant
 
 
 class Speaker:
@@ -52,7 +60,8 @@ class Speaker:
         self._speech: OrderedDict[str, object] = OrderedDict()  # text -> pygame Sound
         self._files: dict[str, object] = {}  # sound file name -> pygame Sound
         self._lengths: dict[str, float] = {}
-        self._render = _RenderWorker(self)
+        self._reload: list[str] = []  # phrases loaded when the mixer closed, oldest first
+        self._render = RenderWorker(self)
         self._thread: threading.Thread | None = None
         self._running = False
 
@@ -79,6 +88,8 @@ class Speaker:
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         with self._lock:
+            if any(isinstance(a, Say | Sound) for a in actions):
+                self._reopen(now)
             if any(isinstance(a, StepStarted) for a in actions) and self.queue.current:
                 self._cut()  # a new step silences the old one's leftovers
                 self.queue.pending.clear()
@@ -93,8 +104,14 @@ class Speaker:
                     self._effect(action.name, now)
             self.pump(now)
 
-    def show(self, view, now: float) -> None:
-        return None
+    def show(self, view, now: float) -> float | None:
+        """Note whether a routine is on; returns when its quiet spell would close the device."""
+        with self._lock:
+            routine_on = isinstance(view, RoutineView) and view.state in IN_PROGRESS
+            if routine_on:
+                self._reopen(now)  # a routine started without a sound still gets a device
+            self.mixer.routine(routine_on, now)
+            return self._settle(now)
 
     def stop(self) -> None:
         self._render.stop()
@@ -110,15 +127,17 @@ class Speaker:
 
     @property
     def available(self) -> bool:
-        """Whether a mixer is open (False: display only for now)."""
-        return self.mixer.open
+        """Whether a mixer is open or asleep (False: display only for now)."""
+        return self.mixer.open or self.mixer.asleep
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self.ready.wait(timeout)
 
     def press_feedback(self) -> None:
-        """A short click the moment a button is pressed (the daemon calls this first)."""
+        """A short click the moment a button is pressed (the daemon calls this first);
+        it reopens a device closed while idle, so the first press after idle clicks too."""
         with self._lock:
+            self._reopen(self.clock.now())
             self.mixer.click(1.0)
 
     def speech_length(self, text: str) -> float:
@@ -138,7 +157,30 @@ class Speaker:
             phrase = self.queue.next(now)
             if phrase is not None and self.mixer.open:
                 self._start(phrase)
+            self._settle(now)  # a device found again between routines goes back to sleep
             self._wake.notify_all()
+
+    def reload_one(self) -> bool:
+        """Load back one phrase the mixer held when it closed (newest first); False: done."""
+        with self._lock:
+            while self._reload and self.mixer.open and len(self._speech) < LOADED:
+                text = self._reload.pop()
+                path = self.cache.cached(text)
+                if text in self._speech or path is None:
+                    continue
+                sound = self.mixer.load(path)
+                if sound is not None:
+                    self._speech[text] = sound
+                    self._speech.move_to_end(text, last=False)  # older than what was said since
+                return True
+            return False
+
+    def _settle(self, now: float) -> float | None:
+        return self.mixer.settle(now, bool(self.queue.pending) or self.queue.busy(now))
+
+    def _reopen(self, now: float) -> None:
+        if self.mixer.asleep and self.mixer.wake(now):
+            self._wake.notify_all()  # the pump thread loads the phrases back
 
     # -- speech --------------------------------------------------------------
 
@@ -209,7 +251,9 @@ class Speaker:
         return min(volume, self.volumes[2]) if self.quiet.now() else volume
 
     def _forget_sounds(self) -> None:
-        """The mixer closed: its sounds are gone, and so is whatever was being said."""
+        """The mixer closed: its sounds are gone (noted, to load back), and so is speech."""
+        left = [text for text in self._reload if text not in self._speech]
+        self._reload = (left + list(self._speech))[-LOADED:]
         self._speech.clear()
         self._files.clear()
         self.queue.silence(self.clock.now())
@@ -217,64 +261,22 @@ class Speaker:
     # -- the background pump -------------------------------------------------
 
     def _run(self) -> None:
-        with self._lock:
-            while self._running:
+        while True:
+            with self._lock:  # released between two loads, so the loop thread gets in
+                if not self._running:
+                    return
                 now = self.clock.now()
                 self.pump(now)
-                wait = self.queue.wake_in(now)
-                self._wake.wait(min(CHECK_EVERY, wait if wait is not None else CHECK_EVERY))
+                if not self.reload_one():
+                    self._wake.wait(self.pump_wait(now))
 
-
-class _RenderWorker:
-    """Renders phrase sets one after another in a thread; the newest request wins."""
-
-    def __init__(self, speaker: Speaker) -> None:
-        self.speaker = speaker
-        self.wanted: set[str] | None = None
-        self.change = threading.Condition()
-        self.thread: threading.Thread | None = None
-        self.stopping = False
-
-    def request(self, phrases: set[str]) -> None:
-        with self.change:
-            self.wanted = set(phrases)
-            self.change.notify()
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="render", daemon=True)
-                self.thread.start()
-
-    def stop(self) -> None:
-        with self.change:
-            self.stopping = True
-            self.change.notify()
-
-    def _run(self) -> None:
-        problem = espeak_problem()
-        while True:
-            with self.change:
-                while self.wanted is None and not self.stopping:
-                    self.change.wait()
-                if self.stopping:
-                    return
-                phrases, self.wanted = self.wanted, None
-            if problem:
-                self.speaker.once.warn("espeak", f"{problem}; chimes and display only")
-            else:
-                self._render(phrases)
-            self.speaker.ready.set()
-
-    def _render(self, phrases: set[str]) -> None:
-        report = self.speaker.cache.render(sorted(phrases))
-        for text, error in report.failed.items():
-            log.warning("could not render %r (%s): a chime will play instead", text, error)
-        self.speaker.cache.prune(phrases)
-        self.speaker._lengths.clear()
-        log.info(
-            "speech ready: %d phrases (%d rendered, %d failed)",
-            len(phrases),
-            len(report.rendered),
-            len(report.failed),
-        )
+    def pump_wait(self, now: float) -> float | None:
+        """How long the pump thread may wait: for ever while the mixer sleeps and no one
+        waits to speak (no wake-ups at all while idle), else until the next device check."""
+        wait = self.queue.wake_in(now)
+        if self.mixer.asleep:
+            return wait
+        return min(CHECK_EVERY, wait if wait is not None else CHECK_EVERY)
 
 
 def _is(action: Action, state: State) -> bool:

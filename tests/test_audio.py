@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import queue
+import wave
 from datetime import datetime
 
 import pygame
 import pytest
 
+from device.app import Loop
 from device.audio import Speaker
-from device.audio_mixer import CHECK_EVERY, RETRY_EVERY
+from device.audio_mixer import CHECK_EVERY, IDLE_CLOSE, RETRY_EVERY
 from device.audio_rules import DUCK, QuietHours
 from device.clock import FakeClock
+from device.controller import DEFAULT_GESTURES, Controller
 from device.routine import load_routine
 from device.session import Command, Say, Session, Sound, State, StepStarted
 from device.timeline import (
@@ -21,6 +25,7 @@ from device.timeline import (
     all_phrases,
     plan,
 )
+from device.view import IdleView, RoutineView
 from tests.audio_helpers import (
     ROUTINE_TOML,
     AudioFileClock,
@@ -291,3 +296,171 @@ def test_onsets_pair_with_the_nearest_cue_so_an_extra_one_shifts_nothing():
     pairs, missed, extra = match(planned, heard)
     assert pairs == [(1.0, 1.01), (2.0, 2.02), (3.0, 3.01)]
     assert missed == [4.0] and extra == [1.6]
+
+
+# -- closing the device between routines ----------------------------------------
+
+IDLE = IdleView(awake=True)
+
+
+def _routine_view(state):
+    return RoutineView(state, "Routine", 0, 3, "Cheeks", "Circles.", "cheeks", "circles",
+                       "", 1, 4, 20.0, 30.0, 80.0, 90.0, "Brow")  # fmt: skip
+
+
+def _close(speaker):
+    """Let the quiet spell run out with nothing playing; the device must close."""
+    clock = speaker.clock
+    close_at = speaker.show(IDLE, clock.now())
+    assert close_at is not None and speaker.mixer.open
+    speaker.show(IDLE, clock.advance(close_at - clock.now()))
+    assert speaker.mixer.asleep and not speaker.mixer.open and not pygame.mixer.get_init()
+
+
+def test_the_device_closes_after_a_quiet_spell_between_routines(speaker):
+    clock = speaker.clock
+    start = clock.now()
+    assert speaker.show(IDLE, start) == pytest.approx(start + IDLE_CLOSE)
+    assert speaker.show(IDLE, clock.advance(IDLE_CLOSE - 0.5)) == pytest.approx(start + IDLE_CLOSE)
+    assert speaker.mixer.open  # not yet
+    assert speaker.show(IDLE, clock.advance(0.5)) is None  # nothing more to call back for
+    assert not pygame.mixer.get_init() and speaker.available  # asleep, not lost
+
+
+def test_the_loop_calls_the_speaker_back_when_the_quiet_spell_ends(speaker):
+    """Through the real event loop: no event arrives, the show() deadline alone wakes it."""
+    clock = speaker.clock
+
+    def virtual(source, timeout):  # instead of waiting, jump the fake clock
+        try:
+            return source.get_nowait()
+        except queue.Empty:
+            assert timeout is not None, "the loop would wait forever"
+            clock.advance(timeout)
+            raise
+
+    loop = Loop(Controller({}), [speaker], clock, gestures=DEFAULT_GESTURES, wait=virtual)
+    loop.post("call", lambda now: None)
+    loop.run_once()
+    assert speaker.mixer.open and loop.deadline(clock.now()) == pytest.approx(
+        clock.now() + IDLE_CLOSE
+    )
+    loop.run_once()
+    assert not speaker.mixer.open and loop.deadline(clock.now()) is None
+
+
+@pytest.mark.parametrize("state", ["running", "paused", "waiting"])
+def test_the_device_stays_open_while_a_routine_is_on(speaker, state):
+    clock = speaker.clock
+    speaker.show(IDLE, clock.now())
+    assert speaker.show(_routine_view(state), clock.advance(1)) is None
+    speaker.pump(clock.advance(10 * IDLE_CLOSE))
+    assert speaker.show(_routine_view(state), clock.advance(10 * IDLE_CLOSE)) is None
+    assert speaker.mixer.open
+    ended = clock.now()
+    assert speaker.show(IDLE, ended) == pytest.approx(ended + IDLE_CLOSE)  # the spell starts
+
+
+def test_the_device_stays_open_while_a_sound_plays(speaker):
+    clock = speaker.clock
+    now = clock.now()
+    speaker.show(IDLE, now)  # the quiet spell starts
+    speaker.perform([Sound("bell", RANK_STEP, now)], now)
+    bell = speaker.mixer.sounds["bell"].get_length()
+    assert speaker.show(IDLE, clock.advance(IDLE_CLOSE)) == pytest.approx(now + bell + IDLE_CLOSE)
+    assert speaker.mixer.open
+
+
+def test_a_sound_still_playing_past_the_spell_keeps_the_device_open(
+    rendered, tmp_path, monkeypatch
+):
+    """The fake clock leaps past the sound's end; the real mixer still plays it."""
+    use_disk_audio(monkeypatch, tmp_path / "out.raw")
+    with wave.open(str(tmp_path / "long.wav"), "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(22050)
+        wav.writeframes(bytes(2 * 22050 * 60))  # a minute
+    speaker = Speaker({**rendered, "audio": {**rendered["audio"], "sounds": str(tmp_path)}},
+                      FakeClock())  # fmt: skip
+    speaker.start(background=False)
+    try:
+        now = speaker.clock.now()
+        speaker.show(IDLE, now)  # the quiet spell starts
+        speaker.perform([Sound("long.wav", RANK_STEP, now)], now)
+        later = speaker.clock.advance(120)
+        assert speaker.show(IDLE, later) == pytest.approx(later + IDLE_CLOSE)
+        assert speaker.mixer.open and pygame.mixer.get_busy()
+    finally:
+        speaker.stop()
+
+
+def test_the_first_press_after_closing_reopens_and_clicks(speaker, tmp_path, monkeypatch):
+    _close(speaker)
+    out = tmp_path / "after.raw"
+    use_disk_audio(monkeypatch, out, delay_ms=1)
+    speaker.press_feedback()
+    assert (
+        speaker.mixer.open and pygame.mixer.Channel(6).get_sound() is speaker.mixer.sounds["click"]
+    )
+    clock = AudioFileClock(out, speaker.mixer.frequency)
+    try:
+        clock.wait_until(0.2)
+    finally:
+        clock.close()
+    speaker.stop()  # SDL flushes the file
+    heard = onsets(out.read_bytes(), speaker.mixer.frequency)
+    assert len(heard) == 1 and heard[0] < 0.05, heard
+
+
+def test_a_cue_after_closing_plays(speaker):
+    _close(speaker)
+    now = speaker.clock.now()
+    speaker.perform([Say(STEP_TEXT, RANK_STEP, now), Sound("chime", RANK_STEP, now)], now)
+    assert speaker.mixer.open and speaker.queue.current.text == STEP_TEXT
+    speech = [_channel_sound(i) for i in (0, 1) if pygame.mixer.Channel(i).get_busy()]
+    assert [s.get_length() for s in speech] == [pytest.approx(speaker.speech_length(STEP_TEXT))]
+    assert _effects_playing() == [speaker.mixer.sounds["chime"]]
+
+
+def test_phrases_loaded_before_closing_are_loaded_back_in_the_same_order(speaker):
+    clock = speaker.clock
+    for text in ("Halfway.", STEP_TEXT, COUNT_TEXT):
+        now = clock.advance(5)
+        speaker.perform([Say(text, RANK_STEP, now)], now)
+    clock.advance(5)
+    pygame.mixer.stop()
+    _close(speaker)
+    speaker.press_feedback()
+    assert not speaker._speech  # nothing loaded on the press itself: only the click
+    while speaker.reload_one():
+        pass
+    assert list(speaker._speech) == ["Halfway.", STEP_TEXT, COUNT_TEXT]
+
+
+def test_a_deliberate_close_warns_nothing_and_never_retries(speaker, tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.WARNING)
+    _close(speaker)
+    reopened = tmp_path / "reopened.raw"
+    use_disk_audio(monkeypatch, reopened)  # a retry would open the device, making this file
+    for _ in range(3):
+        speaker.pump(speaker.clock.advance(RETRY_EVERY))
+    assert speaker.pump_wait(speaker.clock.now()) is None  # the pump thread waits for a call
+    assert not reopened.exists() and speaker.mixer.asleep and not pygame.mixer.get_init()
+    assert not caplog.records
+
+
+def test_a_device_missing_at_reopen_still_warns_once_and_retries(
+    speaker, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
+    _close(speaker)
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    speaker.press_feedback()
+    speaker.press_feedback()
+    now = speaker.clock.now()
+    speaker.perform([Say(STEP_TEXT, RANK_STEP, now)], now)  # nothing raises
+    assert not speaker.available and caplog.text.count("no audio device") == 1
+    assert speaker.pump_wait(now) == CHECK_EVERY  # retrying, so the pump thread wakes
+    use_disk_audio(monkeypatch, tmp_path / "later.raw")
+    speaker.show(_routine_view("running"), speaker.clock.now())  # a routine needs it back
+    speaker.pump(speaker.clock.advance(RETRY_EVERY))
+    assert speaker.mixer.open and "audio device is back" in caplog.text

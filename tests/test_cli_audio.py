@@ -47,6 +47,21 @@ def test_voices_lists_espeak_voices(capsys):
     assert len(lines) > 20 and any(line.split()[0].endswith("/en") for line in lines)
 
 
+def _read_all(leader: int) -> str:
+    """Everything written to the pty: one read may return only part of it."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal side is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
 def test_progress_draws_a_bar_on_a_terminal_and_tenths_elsewhere(tmp_path):
     leader, follower = os.openpty()  # a real terminal, as over SSH
     with os.fdopen(follower, "w") as terminal:
@@ -54,8 +69,7 @@ def test_progress_draws_a_bar_on_a_terminal_and_tenths_elsewhere(tmp_path):
         for done in range(1, 51):  # 50 short redraws fit in the terminal's buffer
             bar(done, 50, "phrase")
         bar.finish()
-    drawn = os.read(leader, 65536).decode()
-    os.close(leader)
+    drawn = _read_all(leader)
     assert drawn.count("\r[") == 50 and "[" + "#" * 30 + "] 50/50" in drawn
     with open(tmp_path / "log", "w") as log:
         lines = Progress(log)
