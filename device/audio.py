@@ -29,7 +29,7 @@ from device.routine import Routine
 from device.session import Action, Say, Sound, State, StateChanged, StepStarted
 from device.sounds import resolve_sound
 from device.speech import SpeechCache
-from device.timeline import RANK_STEP, RANK_TICK, all_phrases, plan
+from device.timeline import RANK_STEP, RANK_TICK, library_phrases
 from device.view import RoutineView
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ class Speaker:
 
     def prepare(self, routines: Mapping[str, Routine]) -> None:
         """Render every phrase of ``routines`` in a worker; ``ready`` is set when done."""
-        phrases: set[str] = set()
-        for routine in routines.values():
-            phrases |= all_phrases(plan(routine))
+        phrases = library_phrases(routines.values())
         self.ready.clear()
         self._render.request(phrases)
 
@@ -142,12 +140,13 @@ class Speaker:
 
     def speech_length(self, text: str) -> float:
         """Seconds ``text`` takes to say (for ``timeline.plan``); estimated if not rendered."""
-        if text not in self._lengths:
+        lengths = self._lengths  # the render thread swaps in a new dict; never clears this one
+        if text not in lengths:
             rendered = self.cache.length(text)
             if rendered is None:
                 return 0.4 + 0.07 * len(text)  # ~150 words a minute
-            self._lengths[text] = rendered
-        return self._lengths[text]
+            lengths[text] = rendered
+        return lengths[text]
 
     def pump(self, now: float) -> None:
         """Start the next waiting phrase if the speech channel is free; check the device."""
@@ -240,10 +239,8 @@ class Speaker:
                 message = f"sound {name!r} is not a file in the sounds folder"
                 self.once.warn(f"sound:{name}", message)
                 return self.mixer.sounds["error"]
-            sound = self.mixer.load(path)
-            if sound is None:
-                return None
-            self._files[name] = sound
+            # A file pygame cannot read gets the error tone too, remembered so it is read once.
+            self._files[name] = self.mixer.load(path) or self.mixer.sounds.get("error")
         return self._files[name]
 
     def _volume(self, which: int) -> float:

@@ -187,7 +187,15 @@ class Mixer:
     # -- playing ---------------------------------------------------------------
 
     def load(self, path: Path) -> pygame.mixer.Sound | None:
-        return self.guard(lambda: pygame.mixer.Sound(str(path))) if self.open else None
+        """A sound file, or None. A file pygame cannot read (corrupt, unsupported, deleted
+        meanwhile) is that file's problem, said once, not a lost device."""
+        if not self.open:
+            return None
+        try:
+            return pygame.mixer.Sound(str(path))
+        except (pygame.error, OSError) as error:
+            self.once.warn(f"file {path}", f"cannot play {path}: {error}")
+            return None
 
     def speak(self, sound: pygame.mixer.Sound, volume: float) -> None:
         """Play on the speech channel that is not the current one (it may still be fading)."""

@@ -49,7 +49,10 @@ class RenderWorker:
             if problem:
                 self.speaker.once.warn("espeak", f"{problem}; chimes and display only")
             else:
-                self._render(phrases)
+                try:
+                    self._render(phrases)
+                except Exception:  # a full disk, a bad reply: keep the thread for the next reload
+                    log.exception("rendering speech failed; chimes stand in until the next reload")
             self.speaker.ready.set()
 
     def _render(self, phrases: set[str]) -> None:
@@ -57,7 +60,7 @@ class RenderWorker:
         for text, error in report.failed.items():
             log.warning("could not render %r (%s): a chime will play instead", text, error)
         self.speaker.cache.prune(phrases)
-        self.speaker._lengths.clear()
+        self.speaker._lengths = {}  # swapped, not cleared: the loop thread may be reading it
         log.info(
             "speech ready: %d phrases (%d rendered, %d failed)",
             len(phrases),

@@ -11,7 +11,7 @@ from device.cli_core import catalog_of, configured
 from device.clock import MonotonicClock
 from device.session import Say
 from device.speech import espeak_problem, voices
-from device.timeline import RANK_STEP, all_phrases, plan
+from device.timeline import RANK_STEP, library_phrases
 
 BAR = 30
 
@@ -73,9 +73,7 @@ def run_warm(args: argparse.Namespace) -> int:
     if problem := espeak_problem():
         print(f"massage-timer: error: {problem}", file=sys.stderr)
         return 1
-    phrases: set[str] = set()
-    for routine in catalog.routines.values():
-        phrases |= all_phrases(plan(routine))
+    phrases = library_phrases(catalog.routines.values())
     cache = Speaker(config, MonotonicClock()).cache
     started = time.perf_counter()
     progress = Progress(sys.stderr)

@@ -8,7 +8,7 @@ routine can speak is known before it starts (the speech cache renders them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from device.routine import Routine, Step
@@ -217,3 +217,8 @@ def all_phrases(timeline: Timeline) -> set[str]:
             for left in lefts if not step.wait else (0,):
                 phrases.update(where_phrases(step_plan, count, side, left))
     return phrases
+
+
+def library_phrases(routines: Iterable[Routine]) -> set[str]:
+    """Every phrase a set of routines can speak: what the speech cache renders and keeps."""
+    return set().union(*(all_phrases(plan(routine)) for routine in routines))

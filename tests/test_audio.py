@@ -464,3 +464,53 @@ def test_a_device_missing_at_reopen_still_warns_once_and_retries(
     speaker.show(_routine_view("running"), speaker.clock.now())  # a routine needs it back
     speaker.pump(speaker.clock.advance(RETRY_EVERY))
     assert speaker.mixer.open and "audio device is back" in caplog.text
+
+
+# -- bad input from the routines folder never costs the device ----------------------
+
+
+def test_a_corrupt_sound_file_plays_the_error_tone_and_keeps_the_device(
+    rendered, tmp_path, monkeypatch, caplog
+):
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    (sounds / "gong.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot really a wave file")
+    config = {**rendered, "audio": {**rendered["audio"], "sounds": str(sounds)}}
+    use_disk_audio(monkeypatch, tmp_path / "out.raw")
+    speaker = Speaker(config, FakeClock(), devices=lambda: ["Speaker"])
+    speaker.start(background=False)
+    try:
+        for _ in range(3):  # the cue fires on every rep; the file is read and reported once
+            now = speaker.clock.now()
+            speaker.perform([Sound("gong.wav", RANK_STEP, now)], now)
+        assert speaker.available and speaker.mixer.open  # not mistaken for a lost device
+        assert speaker.mixer.sounds["error"] in _effects_playing()
+        assert caplog.text.count("cannot play") == 1
+        assert "audio lost" not in caplog.text
+    finally:
+        speaker.stop()
+
+
+def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog):
+    routine = _routine(tmp_path, ROUTINE_TOML)
+    speaker = Speaker(audio_config(tmp_path), FakeClock())
+    real_render = speaker.cache.render
+    calls = []
+
+    def full_disk_once(texts, progress=None):
+        calls.append(len(texts))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real_render(texts, progress)
+
+    monkeypatch.setattr(speaker.cache, "render", full_disk_once)
+    try:
+        speaker.prepare({"audio-test": routine})
+        assert speaker.wait_ready(60)  # the failed pass still ends; the daemon goes on
+        assert "rendering speech failed" in caplog.text
+        speaker.ready.clear()
+        speaker.prepare({"audio-test": routine})  # the next reload renders again
+        assert speaker.wait_ready(60) and len(calls) == 2
+        assert all(speaker.cache.cached(text) for text in all_phrases(plan(routine)))
+    finally:
+        speaker.stop()
