@@ -82,9 +82,6 @@ class GestureDecoder:
                 deadlines.append(state.pending_up + self.double)
         return min(deadlines, default=None)
 
-    def reset(self) -> None:
-        self.buttons.clear()
-
 
 def decoder_for(config) -> GestureDecoder:
     section = config["buttons"]
@@ -210,4 +207,7 @@ def _open_led(pin: int):
 def press_pin(factory, pin: int, pressed: bool) -> None:
     """Simulation: drive a MockFactory pin as a button to ground would (low = pressed)."""
     mock = factory.pin(pin)
-    mock.drive_low() if pressed else mock.drive_high()
+    if pressed:
+        mock.drive_low()
+    else:
+        mock.drive_high()

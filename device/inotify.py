@@ -33,7 +33,6 @@ _HEADER = struct.Struct("iIII")  # wd, mask, cookie, len (struct inotify_event)
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _libc.inotify_init1.argtypes = [ctypes.c_int]
 _libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
-_libc.inotify_rm_watch.argtypes = [ctypes.c_int, ctypes.c_int]
 
 
 class InotifyEvent(NamedTuple):
@@ -62,9 +61,6 @@ class Inotify:
     def add_watch(self, path: str | os.PathLike, mask: int) -> int:
         """Watch ``path``; returns the watch descriptor events will carry."""
         return _check(_libc.inotify_add_watch(self.fd, os.fsencode(path), mask), str(path))
-
-    def rm_watch(self, wd: int) -> None:
-        _libc.inotify_rm_watch(self.fd, wd)  # the watch may already be gone; that is fine
 
     def read(self) -> list[InotifyEvent]:
         """Every event waiting now (an empty list when there is none)."""

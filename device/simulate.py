@@ -6,6 +6,8 @@ import math
 import queue
 from collections.abc import Callable
 
+from device.buttons import press_pin
+
 KEY_POLL = 0.05  # seconds; only a simulation with a window reads keys (pygame needs asking)
 MAX_HOLD = 30.0  # seconds a simulated press may last
 
@@ -21,8 +23,8 @@ def press(loop, button: str, hold: float | None) -> dict:
     length = float(hold) if hold is not None else max(0.1, 2 * loop.decoder.bounce)
     if not (math.isfinite(length) and 0 <= length <= MAX_HOLD):
         return {"ok": False, "error": f"hold must be 0 to {MAX_HOLD:g} seconds"}
-    loop.factory.pin(pins[name]).drive_low()
-    loop.after(length, lambda now: loop.factory.pin(pins[name]).drive_high())
+    press_pin(loop.factory, pins[name], True)
+    loop.after(length, lambda now: press_pin(loop.factory, pins[name], False))
     return {"ok": True, "button": name, "seconds": length}
 
 
