@@ -17,12 +17,14 @@ import os
 
 log = logging.getLogger(__name__)
 
-# void handler(const char *file, int line, const char *function, int err, const char *fmt, ...)
-# The variadic tail is simply ignored, which every C calling convention allows.
-_HANDLER_TYPE = ctypes.CFUNCTYPE(
-    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
-)
-_silent_handler = _HANDLER_TYPE(lambda *args: None)  # kept alive for the process's lifetime
+# The handler must be C, never a Python callback: SDL's ALSA hot-plug thread can
+# report an error while the main thread holds Python's lock inside
+# pygame.mixer.init() waiting for that very thread, and a Python handler would
+# wait for the lock for ever. libc's getpid() takes no arguments and changes
+# nothing, so it serves as a do-nothing handler: on every ABI a Pi or a PC uses
+# (x86-64, AArch64, 32-bit ARM) the caller cleans up the arguments it ignores.
+_LIBC = ctypes.CDLL(None)
+_DO_NOTHING = ctypes.cast(_LIBC.getpid, ctypes.c_void_p)
 
 
 def libasound_copies() -> list[str]:
@@ -41,7 +43,8 @@ def silence_alsa() -> int:
     for name in libasound_copies():
         try:
             library = ctypes.CDLL(name)
-            library.snd_lib_error_set_handler(_silent_handler)
+            library.snd_lib_error_set_handler.argtypes = [ctypes.c_void_p]
+            library.snd_lib_error_set_handler(_DO_NOTHING)
             silenced += 1
         except (OSError, AttributeError):  # no ALSA here: nothing to silence
             log.debug("no libasound at %s", name)
