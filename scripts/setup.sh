@@ -57,6 +57,6 @@ echo "setup: installing massage-timer and its test tools into .venv"
 quietly .venv/bin/python -m pip install --upgrade pip
 quietly .venv/bin/python -m pip install -e '.[test]'
 # Fail here, loudly, rather than in the middle of a demo with no sound.
-.venv/bin/python -c 'import pygame.mixer, pyttsx3, gpiozero' ||
+PYGAME_HIDE_SUPPORT_PROMPT=1 .venv/bin/python -c 'import pygame.mixer, pyttsx3, gpiozero' ||
   { echo "setup: pygame, pyttsx3 or gpiozero cannot load (above)" >&2; exit 1; }
 echo "setup: ready"
