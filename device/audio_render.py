@@ -60,7 +60,11 @@ class RenderWorker:
         for text, error in report.failed.items():
             log.warning("could not render %r (%s): a chime will play instead", text, error)
         self.speaker.cache.prune(phrases)
-        self.speaker._lengths = {}  # swapped, not cleared: the loop thread may be reading it
+        # Every phrase's length, read here so that planning a routine when PLAY is pressed
+        # reads no files. Swapped in whole, never cleared: the loop thread may be reading it.
+        cache = self.speaker.cache
+        lengths = {text: cache.length(text) for text in phrases}
+        self.speaker._lengths = {text: s for text, s in lengths.items() if s is not None}
         log.info(
             "speech ready: %d phrases (%d rendered, %d failed)",
             len(phrases),

@@ -514,3 +514,17 @@ def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog)
         assert all(speaker.cache.cached(text) for text in all_phrases(plan(routine)))
     finally:
         speaker.stop()
+
+
+def test_after_rendering_planning_a_routine_reads_no_files(tmp_path, monkeypatch):
+    routine = _routine(tmp_path, ROUTINE_TOML)
+    speaker = Speaker(audio_config(tmp_path), FakeClock())
+    try:
+        speaker.prepare({"audio-test": routine})
+        assert speaker.wait_ready(60)
+        reads = []
+        monkeypatch.setattr(speaker.cache, "length", lambda text: reads.append(text))
+        plan(routine, speaker.speech_length)  # what PLAY does, with the phrase lengths
+        assert reads == []  # every length came from memory, none from the SD card
+    finally:
+        speaker.stop()
