@@ -44,8 +44,8 @@ class Speaker:
     def __init__(self, config: Mapping, clock, devices: Callable[[], list[str]] | None = None):
         voice, audio = config["voice"], config["audio"]
         self.clock, self.enabled = clock, audio["enabled"]
-        folder = cache_folder(audio["cache"]) / "speech" if not audio["cache"] else audio["cache"]
-        self.cache = SpeechCache(Path(folder), voice["voice"], voice["rate"], audio["cache_mb"])
+        folder = Path(audio["cache"]) if audio["cache"] else cache_folder() / "speech"
+        self.cache = SpeechCache(folder, voice["voice"], voice["rate"], audio["cache_mb"])
         self.quiet = QuietHours.parse(voice["quiet_hours"])
         self.volumes = (voice["volume"], audio["effects_volume"], voice["quiet_volume"])
         self.sounds_folder = audio["sounds"]

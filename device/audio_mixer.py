@@ -211,7 +211,7 @@ class Mixer:
         self._play(EFFECTS[self._next_fx], sound, volume)
 
     def click(self, volume: float) -> None:
-        if self.open:
+        if self.open:  # the built-in sounds exist only while open
             self._play(CLICK, self.sounds["click"], volume)
 
     def _play(self, channel: int, sound: pygame.mixer.Sound, volume: float) -> None:

@@ -200,7 +200,11 @@ class _Worker:
         if not line:
             self.broken = True
             return "renderer timed out" if not ready else "renderer stopped"
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:  # garbled: this phrase fails and the next gets a fresh child
+            self.broken = True
+            return f"renderer said something unreadable: {line[:80]!r}"
         return "" if reply.get("ok") else reply.get("error", "render failed")
 
     def close(self) -> None:

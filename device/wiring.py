@@ -91,6 +91,6 @@ def start_outputs(outputs: list) -> list:
 def _optional(module: str, name: str, *args, **kwargs) -> list:
     try:
         return [getattr(importlib.import_module(module), name)(*args, **kwargs)]
-    except Exception as error:  # not written yet, no pygame, no sound card...
+    except Exception as error:  # no pygame, no SDL library, a broken install...
         log.warning("%s unavailable: %s", name.lower(), error)
         return []

@@ -110,3 +110,13 @@ def test_blank_and_duplicate_phrases_render_once(tmp_path):
     cache = SpeechCache(tmp_path, "en", 150)
     report = cache.render(["two", "two", "  ", ""])
     assert report.rendered == ["two"]
+
+
+def test_a_garbled_reply_fails_that_phrase_only_and_the_pass_goes_on(tmp_path):
+    child = tmp_path / "garbled-python"  # stands in for `python -m device.speech worker`
+    child.write_text("#!/bin/sh\nwhile read line; do echo 'Audio saved to nowhere'; done\n")
+    child.chmod(0o755)
+    cache = SpeechCache(tmp_path / "cache", "en", 150, python=str(child))
+    report = cache.render(["One.", "Two."])  # never raises
+    assert set(report.failed) == {"One.", "Two."}
+    assert all("unreadable" in error for error in report.failed.values())
