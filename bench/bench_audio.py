@@ -38,16 +38,16 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402 -- after the SDL environment is set
 
-from device.audio import LOADED, Speaker  # noqa: E402
-from device.audio_mixer import IDLE_CLOSE  # noqa: E402
-from device.catalog import load_catalog  # noqa: E402
+from device.audio.mixer import IDLE_CLOSE  # noqa: E402
+from device.audio.speaker import LOADED, Speaker  # noqa: E402
+from device.audio.speech import SpeechCache  # noqa: E402
 from device.clock import FakeClock, MonotonicClock  # noqa: E402
-from device.paths import BUNDLED_ROUTINES  # noqa: E402
-from device.routine import load_routine  # noqa: E402
-from device.session import Command, Say, Session, Sound, State  # noqa: E402
-from device.speech import SpeechCache  # noqa: E402
-from device.timeline import RANK_STEP, all_phrases, plan  # noqa: E402
-from device.view import IdleView  # noqa: E402
+from device.config.paths import BUNDLED_ROUTINES  # noqa: E402
+from device.core.catalog import load_catalog  # noqa: E402
+from device.core.routine import load_routine  # noqa: E402
+from device.core.session import Command, Say, Session, Sound, State  # noqa: E402
+from device.core.timeline import RANK_STEP, all_phrases, plan  # noqa: E402
+from device.core.view import IdleView  # noqa: E402
 from tests.audio_helpers import (  # noqa: E402
     audio_config,
     groups,

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from device.control import request  # noqa: E402 - after the path set-up above
+from device.daemon.control import request  # noqa: E402 - after the path set-up above
 
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS, ROUTINE_SECONDS = 60, 30
@@ -123,13 +123,14 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
 
-    from device.app import Loop
-    from device.buttons import Board, decoder_for
     from device.clock import MonotonicClock
-    from device.config import defaults
-    from device.controller import DEFAULT_GESTURES, Controller
-    from device.library import Library
-    from device.wiring import build_outputs, start_outputs
+    from device.config.schema import defaults
+    from device.core.controller import DEFAULT_GESTURES, Controller
+    from device.core.gestures import decoder_for
+    from device.daemon.board import Board
+    from device.daemon.library import Library
+    from device.daemon.loop import Loop
+    from device.daemon.wiring import build_outputs, start_outputs
 
     Device.pin_factory = MockFactory()
     acted = threading.Event()

@@ -21,14 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame  # after the SDL settings above
 
-from device.catalog import load_catalog
-from device.config import defaults
-from device.draw import Painter
-from device.screen import Screen
-from device.session import Command, Session, State
-from device.text import Fonts
-from device.timeline import plan
-from device.view import RoutineView
+from device.config.schema import defaults
+from device.core.catalog import load_catalog
+from device.core.session import Command, Session, State
+from device.core.timeline import plan
+from device.core.view import RoutineView
+from device.display.painter import Painter
+from device.display.screen import Screen
+from device.display.text import Fonts
 
 ROUTINES = Path(__file__).resolve().parent.parent / "routines"
 SIZES = [(480, 320), (800, 480), (1920, 1080)]

@@ -13,8 +13,8 @@ import time
 from array import array
 from pathlib import Path
 
-from device.config import defaults
-from device.inotify import IN_MODIFY, Inotify
+from device.config.schema import defaults
+from device.daemon.inotify import IN_MODIFY, Inotify
 
 FRAME = 0.005  # seconds per analysis frame
 LOUD = 500  # |sample| that counts as sound (speech and ducked ticks are far above)

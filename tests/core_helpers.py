@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from device.routine import (
+from device.core.routine import (
     AREAS,
     DEFAULT_FINISH,
     DEFAULT_INTRO,
@@ -25,7 +25,7 @@ from device.routine import (
     Step,
     load_routine,
 )
-from device.session import Action, Command, Say, Session, StateChanged
+from device.core.session import Action, Command, Say, Session, StateChanged
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINES = ROOT / "routines"
@@ -230,7 +230,7 @@ def routine_tables(draw) -> dict[str, Any]:
 
 def expected_routine(data: dict[str, Any], name: str, path: str) -> Routine:
     """The Routine the loader should make of ``data`` (inheritance spelled out again)."""
-    from device.spoken import parse_duration
+    from device.core.durations import parse_duration
 
     base = Step("", "")
     inherited = {

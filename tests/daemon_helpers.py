@@ -10,14 +10,14 @@ from pathlib import Path
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from device.app import Loop
 from device.clock import FakeClock
-from device.config import defaults
-from device.control import EventLog
-from device.outputs import RecordingOutput
-from device.paths import BUNDLED_ROUTINES
-from device.resume import StateStore
-from device.wiring import build_loop
+from device.config.paths import BUNDLED_ROUTINES
+from device.config.schema import defaults
+from device.core.outputs import RecordingOutput
+from device.daemon.control import EventLog
+from device.daemon.loop import Loop
+from device.daemon.state import StateStore
+from device.daemon.wiring import build_loop
 
 PINS = {"play": 17, "next": 27, "repeat": 22}
 WALL_START = 1_700_000_000.0  # the wall clock (time.time()) when the FakeClock reads 0

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from device import routine
-from device.cli import build_parser
-from device.config import SCHEMA
+from device.cli.main import build_parser
+from device.config.schema import SCHEMA
+from device.core import routine
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,18 +1,23 @@
-"""The pure core imports no hardware library, no threads, no clock, no sockets, no processes.
+"""The pure core imports no hardware library, no threads, no clock, no sockets, no processes,
+and the package's layers import each other one way only (no cycles).
 
 Imports are read with ``ast`` (nothing is executed) and followed through other
 ``device`` modules, so a pure module cannot reach an impure one indirectly.
+Every module in ``device/core/`` is checked: there is no list to keep.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 DEVICE = Path(__file__).resolve().parent.parent / "device"
-PURE = ("routine", "session", "timeline", "view", "controller", "spoken")
+PURE = sorted(path.stem for path in (DEVICE / "core").glob("*.py") if path.stem != "__init__")
+# What the core may import from the rest of the package: only itself and the exceptions.
+CORE_MAY_IMPORT = ("device.core", "device.exc")
 FORBIDDEN = {
     "gpiozero",
     "pygame",
@@ -35,31 +40,47 @@ def imports_of(source: str) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            # "from .x import y" inside device/ is "device.x"; "from . import x" is "device"
-            module = f"device.{node.module}" if node.level and node.module else node.module
-            module = module or "device"
+            if node.level:
+                raise AssertionError("device/ uses absolute imports only")
+            module = node.module or "device"
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
+def source_of(module: str) -> Path | None:
+    """The file of ``device.a.b`` (``device/a/b.py`` or ``device/a/b/__init__.py``), or None
+    for a name inside a module such as ``device.core.routine.Step``."""
+    parts = module.split(".")[1:]
+    candidates = (
+        DEVICE.joinpath(*parts).with_suffix(".py"),
+        DEVICE.joinpath(*parts, "__init__.py"),
+    )
+    return next((path for path in candidates if parts and path.exists()), None)
+
+
+def direct_imports(module: str) -> set[str]:
+    """The ``device`` modules that ``module`` itself imports."""
+    path = source_of(module)
+    names = imports_of(path.read_text(encoding="utf-8")) if path else set()
+    return {name for name in names if name.startswith("device.") and source_of(name)}
+
+
 def reachable(module: str) -> dict[str, str]:
-    """Every import reachable from ``device.<module>``, mapped to the device module that
+    """Every import reachable from ``device.<module>``, mapped to the device file that
     imports it (so a failure names the culprit)."""
     found: dict[str, str] = {}
-    todo, seen = [module], set()
+    todo, seen = [f"device.{module}"], set()
     while todo:
         name = todo.pop()
-        if name in seen:
+        path = source_of(name)
+        if name in seen or path is None:
             continue
         seen.add(name)
-        path = DEVICE / f"{name}.py"
-        if not path.exists():
-            continue  # "device.routine.Step" and the like: a name, not a module
         for imported in imports_of(path.read_text(encoding="utf-8")):
-            found.setdefault(imported, f"device/{name}.py")
+            found.setdefault(imported, str(path.relative_to(DEVICE.parent)))
             if imported.startswith("device."):
-                todo.append(imported.removeprefix("device."))
+                todo.append(imported)
     return found
 
 
@@ -71,17 +92,68 @@ def forbidden_in(imports: dict[str, str]) -> list[str]:
     )
 
 
+def all_modules() -> list[str]:
+    return sorted(
+        ".".join(("device", *path.relative_to(DEVICE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        )
+        for path in DEVICE.rglob("*.py")
+    )
+
+
+def test_every_core_module_is_checked():
+    assert {"routine", "session", "timeline", "controller", "view"} <= set(PURE)
+
+
 @pytest.mark.parametrize("module", PURE)
-def test_pure_modules_import_nothing_impure(module):
-    assert (DEVICE / f"{module}.py").exists()
-    assert forbidden_in(reachable(module)) == []
+def test_core_modules_import_nothing_impure(module):
+    assert forbidden_in(reachable(f"core.{module}")) == []
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_core_imports_only_the_core(module):
+    imported = direct_imports(f"device.core.{module}")
+    assert sorted(name for name in imported if not name.startswith(CORE_MAY_IMPORT)) == []
 
 
 def test_imports_are_followed_transitively():
-    imports = reachable("controller")
-    for module in ("device.session", "device.timeline", "device.routine", "device.spoken"):
+    imports = reachable("core.controller")
+    for module in ("device.core.session", "device.core.timeline", "device.core.routine"):
         assert module in imports
-    assert imports["tomllib"] == "device/tomlsource.py"  # two hops from the controller
+    assert imports["tomllib"] == "device/core/tomlsource.py"  # two hops from the controller
+
+
+def cycles() -> list[list[str]]:
+    """Every import cycle among ``device`` modules (a depth-first search of the graph)."""
+    graph = {module: direct_imports(module) for module in all_modules()}
+    found: list[list[str]] = []
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        if module in path:
+            found.append([*path[path.index(module) :], module])
+        elif module not in done:
+            path.append(module)
+            for imported in sorted(graph.get(module, ())):
+                visit(imported)
+            path.pop()
+            done.add(module)
+
+    for module in graph:
+        visit(module)
+    return found
+
+
+def test_no_import_cycles():
+    assert cycles() == []
+
+
+def test_the_cycle_check_can_fail(monkeypatch):
+    fake = {"device.a": {"device.b"}, "device.b": {"device.a"}}
+    monkeypatch.setattr(sys.modules[__name__], "all_modules", lambda: list(fake))
+    monkeypatch.setattr(sys.modules[__name__], "direct_imports", lambda module: fake[module])
+    assert cycles() == [["device.a", "device.b", "device.a"]]
 
 
 def test_the_check_catches_a_forbidden_import():
@@ -98,4 +170,5 @@ def test_the_check_catches_a_forbidden_import():
         found = {name: "x.py" for name in imports_of(source)}
         assert forbidden_in(found), source
     assert forbidden_in({name: "x.py" for name in imports_of("import datetime")}) == []
-    assert imports_of("from .clock import FakeClock") == {"device.clock", "device.clock.FakeClock"}
+    with pytest.raises(AssertionError, match="absolute imports"):
+        imports_of("from .clock import FakeClock")

@@ -1,0 +1,214 @@
+"""Sub-commands for the daemon: run, ctl, demo, history."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+from device.cli.routines import configured
+from device.clock import MonotonicClock
+from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
+from device.core.session import State, StateChanged, StepStarted
+from device.daemon.control import COMMANDS, ControlServer, EventLog, request, socket_path, submitter
+from device.daemon.library import FolderWatcher
+from device.daemon.loop import Loop
+from device.daemon.notify import Notifier
+from device.daemon.simulate import poll_keys, press
+from device.daemon.state import StateStore
+from device.daemon.wiring import build_loop, build_outputs, start_outputs
+from device.exc import MassageTimerError
+
+log = logging.getLogger(__name__)
+DEMO_PRESS_AFTER = 2.0  # seconds on the "apply oil" step before the simulated PLAY
+DEMO_LINGER = 5.0  # seconds after the end, so the closing words are heard
+DEMO_READY_WAIT = 60.0  # seconds to wait for the speech cache on a first run
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="run the daemon in the foreground (systemd runs this)")
+    run.add_argument("--simulate", action="store_true", help="mock GPIO pins (any laptop)")
+    run.add_argument("--headless", action="store_true", help="no display")
+    run.add_argument("--events", metavar="PATH|-", help="write one JSON line per event")
+    run.set_defaults(run=run_run)
+    ctl = commands.add_parser("ctl", help="control the running daemon over its socket")
+    ctl.add_argument("cmd", choices=list(COMMANDS), metavar="CMD", help=", ".join(COMMANDS))
+    ctl.add_argument("arg", nargs="?", metavar="NAME|BUTTON", help="routine or button name")
+    ctl.add_argument("--hold", type=float, metavar="SECONDS", help="press: hold this long")
+    ctl.add_argument("--socket", metavar="PATH", help="control socket (default: see README)")
+    ctl.set_defaults(run=run_ctl)
+    demo = commands.add_parser("demo", help="a one-minute first run in simulation; ends by itself")
+    demo.set_defaults(run=run_demo)
+    history = commands.add_parser("history", help="the sessions done, newest last")
+    history.add_argument("--limit", type=int, default=20, metavar="N", help="last N (default 20)")
+    history.set_defaults(run=run_history)
+
+
+def run_run(args: argparse.Namespace) -> int:
+    return run_daemon(configured(args), args)
+
+
+def run_daemon(
+    config, args, clock=None, setup: Callable[[Loop], None] | None = None, wait=None
+) -> int:
+    """Start every part in order, run the loop, stop them in reverse order; exit status 0.
+
+    ``clock`` and ``wait`` default to real time; a test passes a FakeClock and
+    ``virtual_wait`` to run a whole routine in virtual time."""
+    clock = clock or MonotonicClock()
+    demo = getattr(args, "demo", False)
+    notifier = Notifier()
+    with contextlib.ExitStack() as stack:
+        factory = _simulated_pins(stack) if args.simulate else None
+        outputs = start_outputs(build_outputs(config, args, clock))
+        stack.callback(_stop_outputs, outputs)
+        events = EventLog.open(args.events)
+        stack.callback(events.close)
+        parts = {"events": events, "notifier": notifier, "factory": factory}
+        loop = _build(config, args, clock, outputs, **parts)
+        stack.callback(loop.board.close)
+        loop.wait = wait or loop.wait
+        if not demo:
+            server = ControlServer(socket_path(config["daemon"]["socket"]), submitter(loop.post))
+            server.start()
+            stack.callback(server.stop)
+            log.info("control socket %s", server.path)
+        assert loop.library is not None
+        watcher = FolderWatcher(loop.library.folder, lambda: loop.post("reload"))
+        watcher.start()
+        stack.callback(watcher.stop)
+        _handle_signals(loop, stack)
+        if args.simulate and _desktop() and any(hasattr(o, "poll_keys") for o in loop.outputs):
+            loop.after(0.0, poll_keys(loop))  # keys as buttons: only a desktop window has them
+        if setup:
+            setup(loop)
+        notifier.ready(loop.tracker.text)
+        stack.callback(notifier.stopping)  # said first on the way down
+        loop.run()
+    return 0
+
+
+def _build(config, args, clock, outputs: list, **parts) -> Loop:
+    """The loop over the configured routines, or over the bundled demo for `demo`."""
+    if getattr(args, "demo", False):
+        return build_loop(config, BUNDLED_ROUTINES, clock, outputs, selected="demo", **parts)
+    folder = routines_folder(args.routines, config["routines"]["folder"])
+    store = StateStore(state_folder(config["daemon"]["state"]))
+    return build_loop(config, folder, clock, outputs, store=store, **parts)
+
+
+def _simulated_pins(stack: contextlib.ExitStack):
+    """gpiozero's MockFactory (with PWM, for the LED) for the whole run; restored after."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
+
+    def restore() -> None:
+        Device.pin_factory.close()
+        Device.pin_factory = previous
+
+    stack.callback(restore)
+    return Device.pin_factory
+
+
+def _stop_outputs(outputs: list) -> None:
+    for output in reversed(outputs):
+        try:
+            output.stop()
+        except Exception:  # one output failing to close must not keep the others open
+            log.exception("stopping %s", type(output).__name__)
+
+
+def _handle_signals(loop: Loop, stack: contextlib.ExitStack) -> None:
+    """SIGTERM and SIGINT ask the loop to stop; it then unwinds the stack in reverse order."""
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.signal(number, lambda n, _f: loop.post("stop", signal.Signals(n).name))
+        stack.callback(signal.signal, number, previous)
+
+
+def run_ctl(args: argparse.Namespace) -> int:
+    message: dict = {"cmd": args.cmd}
+    if args.cmd in ("start", "select") and args.arg:
+        message["name"] = args.arg
+    if args.cmd == "select" and not args.arg:
+        raise MassageTimerError("select needs a routine name")
+    if args.cmd == "press":
+        if not args.arg:
+            raise MassageTimerError("press needs a button: play, next or repeat")
+        message["button"] = args.arg
+        if args.hold is not None:
+            message["hold"] = args.hold
+    path = socket_path(args.socket or _configured_socket(args), for_client=True)
+    try:
+        reply = request(path, message)
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise MassageTimerError(f"the daemon is not running (no socket at {path})") from None
+    if not reply.get("ok"):
+        raise MassageTimerError(reply.get("error", "failed"))
+    if args.cmd == "status":
+        print(json.dumps(reply["status"], indent=2))
+    elif args.cmd == "reload":
+        print("\n".join(reply.get("problems", [])) or f"{len(reply['routines'])} routines")
+    return 0
+
+
+def _configured_socket(args: argparse.Namespace) -> str:
+    try:
+        return configured(args)["daemon"]["socket"]
+    except MassageTimerError:
+        return ""
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The bundled demo routine, in simulation, start to end; a window if there is a screen."""
+    config = configured(args)
+    has_display = _desktop()
+    args.simulate, args.headless, args.events, args.demo = True, not has_display, None, True
+    args.no_window, args.terminal = not has_display, not has_display
+    return run_daemon(config, args, setup=_script_demo)
+
+
+def _desktop() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _script_demo(loop: Loop) -> None:
+    """Start the demo, press PLAY on its wait step like a person would, stop at the end."""
+
+    def press_play(now: float) -> None:
+        press(loop, "play", None)
+
+    def follow(actions: list, now: float) -> None:
+        session = loop.controller.session
+        for action in actions:
+            if isinstance(action, StepStarted) and session and session.current.step.wait:
+                loop.after(DEMO_PRESS_AFTER, press_play)
+            if isinstance(action, StateChanged) and action.state is State.DONE:
+                loop.after(DEMO_LINGER, lambda now: loop.post("stop", "demo finished"))
+
+    loop.listeners.append(follow)
+    for output in loop.outputs:  # the first run renders the speech; let it finish first
+        if hasattr(output, "wait_ready") and not output.wait_ready(DEMO_READY_WAIT):
+            log.warning("speech is still being prepared; starting anyway")
+    loop.post("ctl", {"cmd": "start", "name": "demo"}, lambda answer: None)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    store = StateStore(state_folder(configured(args)["daemon"]["state"]))
+    entries = store.history()[-args.limit :] if args.limit > 0 else store.history()
+    if not entries:
+        print("no sessions yet", file=sys.stderr)
+    for entry in entries:
+        when = dt.datetime.fromtimestamp(entry.get("started", 0)).strftime("%Y-%m-%d %H:%M")
+        minutes, seconds = divmod(int(entry.get("seconds", 0)), 60)
+        how = "completed" if entry.get("completed") else "stopped"
+        print(f"{when}  {entry.get('routine', '?'):<28} {minutes:>3}:{seconds:02d}  {how}")
+    return 0

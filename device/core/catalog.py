@@ -1,0 +1,93 @@
+"""A folder of routine files and ``programs/``, loaded into one catalog.
+
+Every problem in every file is collected; a broken file is left out of the
+catalog while the good ones load, so one typo never hides the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from device.core.program import Program, load_program
+from device.core.routine import Routine, load_routine, routine_name
+from device.exc import InvalidFileError, Problem
+
+PROGRAMS_FOLDER = "programs"
+
+
+@dataclass
+class Catalog:
+    """Routines and programs by name, with the problems met while loading them."""
+
+    routines: dict[str, Routine] = field(default_factory=dict)
+    programs: dict[str, Program] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.routines)
+
+
+def is_routine_file(name: str) -> bool:
+    """True for ``evening.toml``; False for editor swap, backup, hidden and temp files."""
+    return name.endswith(".toml") and not name.startswith((".", "#"))
+
+
+def routine_files(folder: Path) -> list[Path]:
+    """The routine (or program) files of a folder: the one definition the watcher uses too."""
+    return sorted(p for p in folder.glob("*.toml") if is_routine_file(p.name))
+
+
+def program_files(folder: Path) -> list[Path]:
+    return routine_files(folder / PROGRAMS_FOLDER)
+
+
+def load_catalog(paths: Iterable[Path]) -> Catalog:
+    """Load routine files and folders (with their ``programs/``) into one Catalog."""
+    catalog = Catalog()
+    seen: dict[str, str] = {}
+    for path in paths:
+        if path.is_dir():
+            routines, programs = routine_files(path), program_files(path)
+        else:
+            in_programs = path.parent.name == PROGRAMS_FOLDER
+            routines, programs = ([], [path]) if in_programs else ([path], [])
+        if not path.exists():
+            catalog.problems.append(Problem(str(path), 1, "", "no such file or folder"))
+            continue
+        for file in routines:
+            _add(catalog.routines, file, load_routine, catalog, seen)
+        for file in programs:
+            _add(catalog.programs, file, load_program, catalog, seen)
+    _check_program_routines(catalog)
+    return catalog
+
+
+def _add(into: dict, file: Path, loader, catalog: Catalog, seen: dict[str, str]) -> None:
+    name = routine_name(file)
+    key = f"{loader.__name__}:{name.lower()}"
+    if key in seen:
+        message = f"duplicate name '{name}': {seen[key]} has it already"
+        catalog.problems.append(Problem(str(file), 1, "", message))
+        return
+    seen[key] = str(file)
+    try:
+        into[name] = loader(file)
+    except InvalidFileError as error:
+        catalog.problems.extend(error.problems)
+
+
+def _check_program_routines(catalog: Catalog) -> None:
+    """A program may only name routines that exist (checked once all files are read)."""
+    if not catalog.routines:
+        return
+    for program in catalog.programs.values():
+        for number, phase in enumerate(program.phases, start=1):
+            for name in phase.routines:
+                if name not in catalog.routines:
+                    message = f"names routine '{name}', which is not in the folder"
+                    catalog.problems.append(
+                        Problem(program.path, phase.line, f"phase {number}", message)
+                    )

@@ -1,0 +1,78 @@
+"""What the screen and the terminal show, as plain data (no pygame here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from device.core.timeline import Timeline, side_index
+
+
+@dataclass(frozen=True)
+class RoutineView:
+    """One moment of a running routine."""
+
+    state: str  # ready, running, paused, waiting, done
+    title: str
+    step_index: int  # from 0
+    step_count: int
+    step_name: str
+    instruction: str
+    area: str
+    stroke: str
+    side: str  # "", "left" or "right"
+    rep: int  # from 1; 0 when the step has no reps
+    reps: int
+    step_left: float  # seconds left in the step (0 for a wait step)
+    step_length: float
+    routine_left: float
+    routine_length: float
+    next_name: str
+
+    @classmethod
+    def of(cls, timeline: Timeline, index: int, state: str, elapsed: float) -> RoutineView:
+        """The view ``elapsed`` active seconds into step ``index``."""
+        step_plan = timeline.steps[index]
+        step = step_plan.step
+        elapsed = min(elapsed, step.duration)
+        part = step.part_length or 1.0
+        side_number = side_index(step, elapsed)
+        into_part = elapsed - side_number * part
+        rep = min(int(into_part // (part / step.reps)) + 1, step.reps) if step.reps else 0
+        following = timeline.steps[index + 1].step.name if index + 1 < len(timeline.steps) else ""
+        return cls(
+            state=state,
+            title=timeline.routine.title,
+            step_index=index,
+            step_count=len(timeline.steps),
+            step_name=step.name,
+            instruction=step_plan.instructions[side_number],
+            area=step.area,
+            stroke=step.stroke,
+            side=step.side_names[side_number],
+            rep=rep,
+            reps=step.reps,
+            step_left=step.duration - elapsed,
+            step_length=step.duration,
+            routine_left=timeline.total - step_plan.start - elapsed,
+            routine_length=timeline.total,
+            next_name=following,
+        )
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the routine's timed part done, 0..1."""
+        if not self.routine_length:
+            return 1.0 if self.state == "done" else 0.0
+        return min(1.0, max(0.0, 1 - self.routine_left / self.routine_length))
+
+
+@dataclass(frozen=True)
+class IdleView:
+    """The screen between routines; ``awake`` False means all black (a plain mirror)."""
+
+    awake: bool
+    routine_title: str = ""
+    routine_length: float = 0.0
+    program: str = ""  # e.g. "Week 9 · every other day · today: rest"
+    warnings: int = 0  # routine files with errors
+    offer: str = ""  # e.g. "Resume Evening wind-down at step 4?"

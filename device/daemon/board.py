@@ -1,0 +1,138 @@
+"""Buttons, pedal, PIR and status LED through gpiozero.
+
+gpiozero callbacks only put ``("edge", button, pressed, t)`` on the loop's queue;
+``device.core.gestures`` turns edges into gestures on the loop thread. We use
+``DigitalInputDevice`` (``Button`` minus its hold thread, which wakes ten times a
+second even when nobody touches anything).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Callable
+
+from device.core.gestures import BUTTONS
+
+log = logging.getLogger(__name__)
+
+
+class Board:
+    """The GPIO devices the config asks for; every callback just calls ``emit``."""
+
+    def __init__(self, config, emit: Callable[..., None], clock) -> None:
+        self.config = config
+        self.emit = emit
+        self.clock = clock
+        self.pins: dict[str, int] = {}
+        self.devices: dict[str, object] = {}
+        self.led = None
+        self._led_mode = ""
+
+    def start(self) -> None:
+        """Open each device on its own: one that fails is named in the log, the rest work.
+        With no GPIO at all (a laptop), one line says so and the daemon runs on without."""
+        try:
+            from gpiozero import DigitalInputDevice  # optional on a laptop
+        except ImportError as error:
+            log.warning("buttons disabled: %s", error)
+            return
+        warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
+        wanted = self._wanted(DigitalInputDevice)
+        failed: dict[str, Exception] = {}
+        for what, pin, open_device in wanted:
+            try:
+                open_device()
+            except Exception as error:  # no GPIO, no permission, a pin already in use
+                failed[f"{what} (GPIO{pin})"] = error
+        reasons = {str(error) for error in failed.values()}
+        if len(failed) == len(wanted) and len(reasons) == 1:  # nothing opened, for one reason
+            log.warning("buttons disabled: %s", reasons.pop())
+            return
+        for what, error in failed.items():
+            log.warning("%s unavailable; the others work: %s", what, error)
+
+    def _wanted(self, kind) -> list[tuple[str, int, Callable[[], None]]]:
+        """Each device the config asks for: what to call it, its pin, how to open it."""
+        single = self.config["buttons"]["single_button"]
+        wanted = [
+            (
+                f"button '{name}'",
+                self.config["buttons"][name],
+                functools.partial(self._input, kind, name),
+            )
+            for name in (["play"] if single else BUTTONS)
+        ]
+        if self.config["motion"]["enabled"]:
+            wanted.append(
+                (
+                    "motion sensor",
+                    self.config["motion"]["pin"],
+                    functools.partial(self._motion, kind),
+                )
+            )
+        if self.config["led"]["enabled"]:
+            wanted.append(("status LED", self.config["led"]["pin"], self._led))
+        return wanted
+
+    def _input(self, kind, name: str) -> None:
+        pin = self.config["buttons"][name]
+        bounce = self.config["buttons"]["bounce"] or None
+        device = kind(pin, pull_up=True, bounce_time=bounce)
+        device.when_activated = lambda: self.emit("edge", name, True, self.clock.now())
+        device.when_deactivated = lambda: self.emit("edge", name, False, self.clock.now())
+        self.devices[name], self.pins[name] = device, pin
+
+    def _motion(self, kind) -> None:
+        pin = self.config["motion"]["pin"]
+        device = kind(pin, pull_up=False)  # a PIR drives its output high on motion
+        device.when_activated = lambda: self.emit("motion", True, self.clock.now())
+        device.when_deactivated = lambda: self.emit("motion", False, self.clock.now())
+        self.devices["motion"], self.pins["motion"] = device, pin
+
+    def _led(self) -> None:
+        self.led = _open_led(self.config["led"]["pin"])
+
+    def show_state(self, state: str) -> None:
+        """LED: steady while running, breathing while paused or waiting, off when idle."""
+        mode = {"running": "on", "paused": "pulse", "waiting": "pulse"}.get(state, "off")
+        if self.led is None or mode == self._led_mode:
+            return
+        self._led_mode = mode
+        try:
+            if mode == "on":
+                self.led.on()
+            elif mode == "pulse":
+                pulse = getattr(self.led, "pulse", None)
+                pulse() if pulse else self.led.blink(0.5, 0.5)
+            else:
+                self.led.off()
+        except Exception as error:  # a broken LED must not stop the loop
+            log.warning("status LED: %s", error)
+            self.led = None
+
+    def close(self) -> None:
+        for device in [*self.devices.values(), self.led]:
+            if device is not None:
+                device.close()
+        self.devices.clear()
+        self.led = None
+
+
+def _open_led(pin: int):
+    from gpiozero import LED, PWMLED
+
+    try:
+        return PWMLED(pin)
+    except Exception:  # no PWM on this pin factory: blink instead of breathe
+        return LED(pin)
+
+
+def press_pin(factory, pin: int, pressed: bool) -> None:
+    """Simulation: drive a MockFactory pin as a button to ground would (low = pressed)."""
+    mock = factory.pin(pin)
+    if pressed:
+        mock.drive_low()
+    else:
+        mock.drive_high()

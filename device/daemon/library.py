@@ -1,0 +1,187 @@
+"""The routines folder, live: reload on change, keep the last good version of each routine.
+
+``Library.load()`` re-reads the folder through ``load_catalog``; a routine whose
+file is now broken keeps its previous good version. ``FolderWatcher`` waits on
+inotify in a thread (no polling), debounces a burst of saves, and calls back —
+the daemon's callback only puts an event on the loop's queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from device.core.catalog import (
+    PROGRAMS_FOLDER,
+    is_routine_file,
+    load_catalog,
+    program_files,
+    routine_files,
+)
+from device.core.program import Program
+from device.core.routine import Routine, routine_name
+from device.daemon import inotify as ino
+from device.exc import Problem
+
+log = logging.getLogger(__name__)
+DEBOUNCE = 0.15  # seconds of quiet after the last save before reloading
+_FOLDER_MASK = (
+    ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE | ino.IN_CREATE
+)
+_SELF_MASK = ino.IN_DELETE_SELF | ino.IN_MOVE_SELF | ino.IN_ATTRIB | ino.IN_ONLYDIR
+_PARENT_MASK = ino.IN_CREATE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE | ino.IN_ATTRIB
+_DONE_WRITING = ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE
+
+
+@dataclass
+class Loaded:
+    """The outcome of one load: what to use, what is wrong, what just broke."""
+
+    routines: dict[str, Routine]
+    programs: dict[str, Program]
+    problems: list[Problem] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # names whose newest file has errors
+    newly_broken: list[str] = field(default_factory=list)  # to be said once
+    kept: list[str] = field(default_factory=list)  # broken, last good version kept
+
+
+class Library:
+    """Routines of one folder with memory of the last good version of each."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.good: dict[str, Routine] = {}
+        self.programs: dict[str, Program] = {}
+        self.broken: set[str] = set()
+
+    def load(self) -> Loaded:
+        """Re-read the folder; never raises for anything wrong with the files."""
+        if not self.folder.is_dir() or not os.access(self.folder, os.R_OK | os.X_OK):
+            what = "is missing" if not self.folder.exists() else "is not a readable folder"
+            message = f"routines folder {what}; keeping the {len(self.good)} routines loaded"
+            return Loaded(
+                dict(self.good),
+                dict(self.programs),
+                [Problem(str(self.folder), 1, "", message)],
+                set(self.broken),
+            )
+        catalog = load_catalog([self.folder])
+        present = {routine_name(p) for p in routine_files(self.folder)}
+        broken = _broken(catalog, self.folder, present) - set(catalog.routines)
+        routines = dict(catalog.routines)
+        kept = sorted(name for name in broken if name in self.good)
+        routines.update({name: self.good[name] for name in kept})
+        loaded = Loaded(routines, {}, catalog.problems, broken, kept=kept)
+        loaded.newly_broken = sorted(broken - self.broken)
+        self.good = {n: r for n, r in routines.items() if n in present}
+        self.broken = broken
+        self.programs = self._programs(catalog)
+        loaded.routines, loaded.programs = dict(self.good), dict(self.programs)
+        return loaded
+
+    def _programs(self, catalog) -> dict[str, Program]:
+        """The programs loaded; one whose file is now broken keeps its last good version."""
+        folder = self.folder / PROGRAMS_FOLDER
+        present = {routine_name(p) for p in program_files(self.folder)}
+        programs = dict(catalog.programs)
+        for name in _broken(catalog, folder, present) - set(programs):
+            if name in self.programs:
+                programs[name] = self.programs[name]
+        return {n: p for n, p in programs.items() if n in present}
+
+
+def _broken(catalog, folder: Path, present: set[str]) -> set[str]:
+    """Names of the files in ``folder`` (among ``present``) that have a problem."""
+    paths = (Path(problem.path) for problem in catalog.problems)
+    return {routine_name(p) for p in paths if p.parent == folder and routine_name(p) in present}
+
+
+class FolderWatcher:
+    """Calls ``on_change()`` once per burst of changes to routine files in ``folder``."""
+
+    def __init__(
+        self, folder: Path, on_change: Callable[[], None], debounce: float = DEBOUNCE
+    ) -> None:
+        self.folder = Path(folder).absolute()
+        self.on_change = on_change
+        self.debounce = debounce
+        self.inotify: ino.Inotify | None = None
+        self._wake_r, self._wake_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self._watches: dict[int, str] = {}  # wd -> "folder", "programs" or "parent"
+        self._missing_said = False
+
+    def start(self) -> None:
+        self.inotify = ino.Inotify()
+        self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC)
+        self._ensure_watches()
+        self._thread = threading.Thread(target=self._run, name="folder-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=5)
+        self._thread = None
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+        if self.inotify:
+            self.inotify.close()
+
+    def _ensure_watches(self) -> None:
+        """(Re)watch the folder, its programs/ and its parent (which sees it come and go)."""
+        assert self.inotify is not None
+        targets = [
+            (self.folder.parent, _PARENT_MASK | ino.IN_ONLYDIR, "parent"),
+            (self.folder, _FOLDER_MASK | _SELF_MASK, "folder"),
+            (self.folder / PROGRAMS_FOLDER, _FOLDER_MASK | _SELF_MASK, "programs"),
+        ]
+        self._watches.clear()
+        for path, mask, role in targets:
+            try:
+                self._watches[self.inotify.add_watch(path, mask)] = role
+            except OSError as error:
+                if role == "folder" and not self._missing_said:
+                    log.warning("cannot watch %s: %s", path, error.strerror)
+                    self._missing_said = True
+        if "folder" in self._watches.values():
+            self._missing_said = False
+
+    def _run(self) -> None:
+        assert self.inotify is not None
+        while True:
+            ready, _, _ = select.select([self.inotify, self._wake_r], [], [])
+            if self._wake_r in ready:
+                return
+            if not self._relevant(self.inotify.read()):
+                continue
+            while True:  # debounce: wait for the burst of saves to go quiet
+                ready, _, _ = select.select([self.inotify, self._wake_r], [], [], self.debounce)
+                if self._wake_r in ready:
+                    return
+                if not ready:
+                    break
+                self.inotify.read()
+            self._ensure_watches()
+            self.on_change()
+
+    def _relevant(self, events: list[ino.InotifyEvent]) -> bool:
+        return any(self._matters(event) for event in events)
+
+    def _matters(self, event: ino.InotifyEvent) -> bool:
+        role = self._watches.get(event.wd, "")
+        if event.mask & ino.IN_Q_OVERFLOW:
+            return True
+        if role == "parent":
+            return event.name == self.folder.name
+        if not event.name or event.mask & ino.IN_ISDIR:
+            return not event.mask & ino.IN_IGNORED or role == "folder"
+        if not event.mask & _DONE_WRITING:
+            return False  # a file just created is empty or half-written: wait for its close
+        return is_routine_file(event.name)

@@ -1,0 +1,122 @@
+"""Real espeak-ng through pyttsx3 renders into a content-addressed cache in tmp_path."""
+
+from __future__ import annotations
+
+import stat
+import wave
+from array import array
+
+import pytest
+
+from device.audio.speech import (
+    LEAD_IN,
+    SILENCE,
+    SpeechCache,
+    cache_key,
+    engine_version,
+    espeak_problem,
+)
+
+
+def _wav(path):
+    with wave.open(str(path)) as wav:
+        return wav.getparams(), array("h", wav.readframes(wav.getnframes()))
+
+
+def test_espeak_is_found_here_and_named_in_the_engine_version():
+    assert espeak_problem() is None
+    assert "espeak-ng-1." in engine_version() and "pyttsx3-" in engine_version()
+
+
+def test_a_phrase_renders_to_a_trimmed_mono_wav(tmp_path):
+    cache = SpeechCache(tmp_path, "en", 150)
+    report = cache.render(["Switch to your right side."])
+    assert report.rendered == ["Switch to your right side."] and not report.failed
+    params, data = _wav(cache.cached("Switch to your right side."))
+    assert (params.nchannels, params.sampwidth, params.framerate) == (1, 2, 22050)
+    assert 0.8 < len(data) / 22050 < 4
+    first_loud = next(i for i, v in enumerate(data) if abs(v) >= SILENCE)
+    assert first_loud == int(LEAD_IN * 22050)  # leading silence trimmed: it sounds when played
+    assert data[0] == 0  # and the short lead-in fades in, so the start does not click
+    assert cache.length("Switch to your right side.") == pytest.approx(len(data) / 22050)
+
+
+def test_the_cache_hits_on_the_second_load_and_misses_when_voice_or_rate_change(tmp_path):
+    phrases = ["Ten seconds.", "two", "Cheek lifter."]
+    first = SpeechCache(tmp_path, "en", 150).render(phrases)
+    assert sorted(first.rendered) == sorted(phrases)
+    again = SpeechCache(tmp_path, "en", 150).render(phrases)
+    assert sorted(again.cached) == sorted(phrases) and not again.rendered
+    other_rate = SpeechCache(tmp_path, "en", 200).render(phrases)
+    assert sorted(other_rate.rendered) == sorted(phrases)
+    other_voice = SpeechCache(tmp_path, "en-us", 150).render(phrases)
+    assert sorted(other_voice.rendered) == sorted(phrases)
+    assert len(list(tmp_path.glob("*.wav"))) == 9
+
+
+def test_the_rate_setting_reaches_espeak(tmp_path):
+    text = "Stroke up to your hairline on each soft tick."
+    slow, fast = SpeechCache(tmp_path, "en", 90), SpeechCache(tmp_path, "en", 280)
+    slow.render([text])
+    fast.render([text])
+    assert slow.length(text) > 1.5 * fast.length(text)  # ~2.9x; 1.0x if rate were ignored
+
+
+def test_keys_depend_on_every_part():
+    base = cache_key("two", "en", 150, "e1")
+    others = [
+        cache_key("three", "en", 150, "e1"),
+        cache_key("two", "en-us", 150, "e1"),
+        cache_key("two", "en", 151, "e1"),
+        cache_key("two", "en", 150, "e2"),
+    ]
+    assert base not in others and len(set(others)) == 4
+
+
+def test_prune_removes_what_no_routine_uses(tmp_path):
+    cache = SpeechCache(tmp_path, "en", 150)
+    cache.render(["one", "two", "three"])
+    (tmp_path / ".render-99-stale.wav").write_bytes(b"junk")
+    assert cache.prune(["two"]) == 2
+    assert cache.cached("two") and not cache.cached("one") and not cache.cached("three")
+    assert not list(tmp_path.glob(".render-*"))
+
+
+def test_prune_warns_when_the_phrases_in_use_exceed_the_limit(tmp_path, caplog):
+    cache = SpeechCache(tmp_path, "en", 150, limit_mb=0)
+    cache.render(["Keep your brows relaxed."])
+    cache.prune(["Keep your brows relaxed."])
+    assert cache.cached("Keep your brows relaxed.")
+    assert "over the 0 MB limit" in caplog.text
+
+
+def test_a_renderer_that_cannot_start_fails_each_phrase_without_raising(tmp_path):
+    cache = SpeechCache(tmp_path, "en", 150, python=str(tmp_path / "no-such-python"))
+    report = cache.render(["two", "three"])
+    assert set(report.failed) == {"two", "three"} and not report.rendered
+
+
+def test_a_hung_renderer_is_killed_after_its_timeout(tmp_path):
+    hang = tmp_path / "hang"
+    hang.write_text("#!/bin/sh\nexec sleep 30\n")
+    hang.chmod(hang.stat().st_mode | stat.S_IEXEC)
+    cache = SpeechCache(tmp_path / "cache", "en", 150, timeout=0.3, python=str(hang))
+    report = cache.render(["two"])
+    assert report.failed == {"two": "renderer timed out"}
+    assert not list((tmp_path / "cache").glob("*.wav"))
+
+
+def test_blank_and_duplicate_phrases_render_once(tmp_path):
+    cache = SpeechCache(tmp_path, "en", 150)
+    report = cache.render(["two", "two", "  ", ""])
+    assert report.rendered == ["two"]
+
+
+def test_a_garbled_reply_fails_that_phrase_only_and_the_pass_goes_on(tmp_path):
+    child = tmp_path / "garbled-python"  # stands in for `python -m device.audio.speech worker`
+    child.write_text("#!/bin/sh\nwhile read line; do echo 'Audio saved to nowhere'; done\n")
+    child.chmod(0o755)
+    cache = SpeechCache(tmp_path / "cache", "en", 150, python=str(child))
+    report = cache.render(["One.", "Two."])  # never raises
+    assert set(report.failed) == {"One.", "Two."}
+    assert all("unreadable" in error for error in report.failed.values())
