@@ -66,6 +66,13 @@ def load_catalog(paths: Iterable[Path]) -> Catalog:
 
 
 def _add(into: dict, file: Path, loader, catalog: Catalog, seen: dict[str, str]) -> None:
+    """Load one file; only a valid file claims its name (case-blind), so a broken
+    ``Cheek-Hold.toml`` can never push out a good ``cheek-hold.toml`` beside it."""
+    try:
+        loaded = loader(file)
+    except InvalidFileError as error:
+        catalog.problems.extend(error.problems)
+        return
     name = routine_name(file)
     key = f"{loader.__name__}:{name.lower()}"
     if key in seen:
@@ -73,10 +80,7 @@ def _add(into: dict, file: Path, loader, catalog: Catalog, seen: dict[str, str])
         catalog.problems.append(Problem(str(file), 1, "", message))
         return
     seen[key] = str(file)
-    try:
-        into[name] = loader(file)
-    except InvalidFileError as error:
-        catalog.problems.extend(error.problems)
+    into[name] = loaded
 
 
 def _check_program_routines(catalog: Catalog) -> None:
