@@ -73,6 +73,8 @@ def run_daemon(
         parts = {"events": events, "notifier": notifier, "factory": factory}
         loop = _build(config, args, clock, outputs, **parts)
         stack.callback(loop.board.close)
+        if loop.tracker.store:  # history a full disk held back: one last try on the way out
+            stack.callback(loop.tracker.store.log.flush)
         loop.wait = wait or loop.wait
         if not demo:
             server = ControlServer(socket_path(config["daemon"]["socket"]), submitter(loop.post))
@@ -203,12 +205,15 @@ def _script_demo(loop: Loop) -> None:
 
 def run_history(args: argparse.Namespace) -> int:
     store = StateStore(state_folder(configured(args)["daemon"]["state"]))
-    entries = store.history()[-args.limit :] if args.limit > 0 else store.history()
-    if not entries:
+    sessions, skipped = store.log.read()
+    shown = sessions[-args.limit :] if args.limit > 0 else sessions
+    if not shown:
         print("no sessions yet", file=sys.stderr)
-    for entry in entries:
-        when = dt.datetime.fromtimestamp(entry.get("started", 0)).strftime("%Y-%m-%d %H:%M")
-        minutes, seconds = divmod(int(entry.get("seconds", 0)), 60)
-        how = "completed" if entry.get("completed") else "stopped"
-        print(f"{when}  {entry.get('routine', '?'):<28} {minutes:>3}:{seconds:02d}  {how}")
+    for session in shown:
+        when = dt.datetime.fromtimestamp(session.started).strftime("%Y-%m-%d %H:%M")
+        minutes, seconds = divmod(int(session.seconds), 60)
+        how = "completed" if session.completed else "cut short" if session.partial else "stopped"
+        print(f"{when}  {session.routine:<28} {minutes:>3}:{seconds:02d}  {how}")
+    if skipped:
+        print(f"note: {skipped} lines skipped: not session records", file=sys.stderr)
     return 0

@@ -13,14 +13,15 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from device.core.session import Command, State, StepStarted
+from device.daemon.history import HISTORY_FILE, History, Session
 
+__all__ = ["HISTORY_FILE", "Place", "StateStore", "Tracker", "write_atomic"]
 log = logging.getLogger(__name__)
 RESUME_FILE = "resume.json"
-HISTORY_FILE = "history.jsonl"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Place:
     step_name: str
     elapsed: float
     saved_at: float  # wall-clock seconds (time.time()): survives a reboot, unlike monotonic
+    started: float = 0.0  # wall-clock seconds when the session began (0: an older record)
+    counted: bool = False  # already in the history as a partial session
 
     @property
     def offer(self) -> str:
@@ -43,11 +46,15 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a power cut leaves the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no empty temp file behind
+        raise
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(folder)
@@ -61,8 +68,9 @@ def _checked(data: object) -> Place:
         raise TypeError("not a JSON object")
     place = Place(**data)
     texts = all(isinstance(v, str) for v in (place.routine, place.title, place.step_name))
-    numbers = all(_finite(v) for v in (place.elapsed, place.saved_at))
-    if not (texts and numbers and type(place.step) is int and place.step >= 0):
+    numbers = all(_finite(v) for v in (place.elapsed, place.saved_at, place.started))
+    flags = type(place.counted) is bool and type(place.step) is int and place.step >= 0
+    if not (texts and numbers and flags):
         raise TypeError(f"a field has the wrong type: {str(data)[:200]}")
     return place
 
@@ -72,14 +80,15 @@ def _finite(value: object) -> bool:
 
 
 class StateStore:
-    """The resume record and the history file in the state folder; IO errors log once."""
+    """The resume record and the history file in the state folder; every IO error logs."""
 
     def __init__(self, folder: Path, wall=time.time) -> None:
         self.folder = Path(folder)
         self.wall = wall
-        self._warned = False
+        self.log = History(self.folder / HISTORY_FILE)
 
     def save(self, place: Place) -> None:
+        self.log.flush()  # a step start is a chance to write what a full disk held back
         self._safely(write_atomic, self.folder / RESUME_FILE, json.dumps(asdict(place)))
 
     def clear(self) -> None:
@@ -87,55 +96,54 @@ class StateStore:
 
     def load(self, window: float) -> Place | None:
         """The saved place if it is younger than ``window`` seconds; None otherwise."""
-        try:
-            place = _checked(json.loads((self.folder / RESUME_FILE).read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, TypeError) as error:  # any malformed record: no offer
-            log.warning("ignoring the resume record: %s", error)
+        return self._recent(self._read(), window)
+
+    def start_up(self, window: float) -> Place | None:
+        """Count a session cut short by a kill or a power cut; the offer to resume it."""
+        place = self._read()
+        if place is not None and not place.counted:
+            place = self._count_cut_short(place)
+        return self._recent(place, window) if window else None
+
+    def _recent(self, place: Place | None, window: float) -> Place | None:
+        if place is None:
             return None
         age = self.wall() - place.saved_at
         # A Pi has no real-time clock: after a power cut the time may read earlier than the
         # save until NTP answers, so a small negative age counts as recent too.
         return place if abs(age) <= window else None
 
+    def _count_cut_short(self, place: Place) -> Place:
+        """A resume record at start-up is a session cut short: in the history as partial,
+        once (the record stays, marked, for the offer)."""
+        started = place.started or place.saved_at - place.elapsed  # an older record: guess
+        seconds = round(max(0.0, place.saved_at - started), 1)
+        self.log.append(Session(place.routine, round(started, 1), seconds, False, True))
+        place = replace(place, counted=True)
+        self.save(place)
+        return place
+
     def record(self, routine: str, started: float, seconds: float, completed: bool) -> None:
         """Append one finished or stopped session to the history (one JSON line)."""
-        entry = {
-            "routine": routine,
-            "started": round(started, 1),
-            "seconds": round(seconds, 1),
-            "completed": completed,
-        }
-        self._safely(self._append, json.dumps(entry))
+        self.log.append(Session(routine, round(started, 1), round(seconds, 1), completed))
 
-    def history(self) -> list[dict]:
+    def history(self) -> list[Session]:
+        return self.log.read()[0]
+
+    def _read(self) -> Place | None:
         try:
-            lines = (self.folder / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
+            return _checked(json.loads((self.folder / RESUME_FILE).read_text(encoding="utf-8")))
         except FileNotFoundError:
-            return []
-        entries = []
-        for line in lines:
-            try:
-                entries.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut short by a power loss: skip it, keep the rest
-        return entries
-
-    def _append(self, line: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / HISTORY_FILE, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            return None
+        except (OSError, ValueError, TypeError) as error:  # any malformed record: no offer
+            log.warning("ignoring the resume record: %s", error)
+            return None
 
     def _safely(self, action, *args, **kwargs) -> None:
         try:
             action(*args, **kwargs)
         except OSError as error:
-            if not self._warned:
-                log.warning("cannot write state in %s: %s", self.folder, error)
-                self._warned = True
+            log.warning("cannot write state in %s: %s", self.folder, error)
 
 
 class Tracker:
@@ -144,7 +152,7 @@ class Tracker:
     def __init__(self, store: StateStore | None, window: float = 0.0, program=("", "")) -> None:
         self.store = store
         self.wall = store.wall if store else time.time  # the calendar, injectable for tests
-        self.place = store.load(window) if store and window else None  # the resume offer
+        self.place = store.start_up(window) if store else None  # the resume offer
         self.program = program  # (name, first day as YYYY-MM-DD) from the config
         self.programs: dict = {}  # the programs of the last load
         self.session = None
@@ -241,6 +249,7 @@ class Tracker:
             step.step.name,
             step.start,
             self.wall(),
+            started=self.started[0],
         )
 
     def _text(self, controller) -> str:

@@ -48,15 +48,17 @@ def test_history_survives_a_torn_last_line(tmp_path):
     store.record("jawline-and-chin", 2000.0, 12.0, False)
     with open(tmp_path / HISTORY_FILE, "a") as handle:
         handle.write('{"routine": "cut sh')
-    assert [e["routine"] for e in store.history()] == ["demo", "jawline-and-chin"]
+    assert [e.routine for e in store.history()] == ["demo", "jawline-and-chin"]
 
 
-def test_an_unwritable_state_folder_is_logged_once(tmp_path, caplog):
+def test_an_unwritable_state_folder_is_logged_at_every_failure(tmp_path, caplog):
     (tmp_path / "file").write_text("")
     store = StateStore(tmp_path / "file" / "state")
     store.save(place())
+    store.save(place())
     store.record("demo", 0, 0, True)
-    assert caplog.text.count("cannot write state") == 1
+    assert caplog.text.count("cannot write state") == 2
+    assert "cannot write the history" in caplog.text and "(1 waiting" in caplog.text
 
 
 def test_resume_after_a_crash(tmp_path):
@@ -125,7 +127,7 @@ def test_finishing_or_stopping_clears_the_record_and_writes_history(tmp_path):
             rig.close()
     store = StateStore(tmp_path / "state")
     assert not (tmp_path / "state" / RESUME_FILE).exists()
-    assert [(e["routine"], e["completed"]) for e in store.history()] == [
+    assert [(e.routine, e.completed) for e in store.history()] == [
         ("demo", True),
         ("demo", False),
     ]
