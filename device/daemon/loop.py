@@ -63,6 +63,8 @@ class Loop:
         self.actions: list[Action] = []  # to be performed at the end of this turn
         self._replies: list[tuple[Callable[[dict], None], dict]] = []
         self._day_timer = False
+        if self.tracker.place:
+            self.after(self.tracker.offer_left(), self._expire_offer)
 
     # -- the outside world: any thread ----------------------------------------
 
@@ -205,7 +207,7 @@ class Loop:
         self.events.log("button", now, **fields)
         if name is None:
             return
-        offer = self.tracker.place if not self.controller.running else None
+        offer = self.tracker.offer(self.controller) if not self.controller.running else None
         if offer and name in ("play", "next", "start", "resume"):
             self.actions += self.tracker.answer_offer(self.controller, name != "next", now)
             return
@@ -241,6 +243,7 @@ class Loop:
         for problem in loaded.problems:
             log.warning("%s", problem)
         self.controller.update_routines(loaded.routines)
+        self.tracker.offer(self.controller)  # drops an offer whose routine is gone
         self.controller.warnings = len(loaded.broken)
         self.tracker.refresh_program(self.controller, loaded.programs)
         self._arm_day_timer()
@@ -252,6 +255,16 @@ class Loop:
         problems = [str(p) for p in loaded.problems]
         self.events.log("reload", now, routines=sorted(loaded.routines), problems=problems)
         return {"ok": True, "routines": sorted(loaded.routines), "problems": problems}
+
+    def _expire_offer(self, now: float) -> None:
+        """The resume window has passed: the offer goes (later if the wall clock moved)."""
+        if self.tracker.place is None:
+            return
+        if self.tracker.offer_left() > 0:
+            self.after(self.tracker.offer_left(), self._expire_offer)
+            return
+        log.info("the offer to resume %s expired", self.tracker.place.routine)
+        self.tracker.drop_offer()
 
     def _arm_day_timer(self) -> None:
         """With a program, the idle line follows the calendar: look again after midnight."""

@@ -152,6 +152,7 @@ class Tracker:
     def __init__(self, store: StateStore | None, window: float = 0.0, program=("", "")) -> None:
         self.store = store
         self.wall = store.wall if store else time.time  # the calendar, injectable for tests
+        self.window = window
         self.place = store.start_up(window) if store else None  # the resume offer
         self.program = program  # (name, first day as YYYY-MM-DD) from the config
         self.programs: dict = {}  # the programs of the last load
@@ -177,13 +178,32 @@ class Tracker:
         changed, self.text = text != self.text, text
         return text if changed else ""
 
+    def offer(self, controller) -> Place | None:
+        """The standing resume offer; one for a routine no longer in the folder is dropped,
+        so it cannot swallow the PLAY meant for the selected routine."""
+        if self.place is not None and self.place.routine not in controller.routines:
+            log.info("no resume offer for %s: it is no longer in the folder", self.place.routine)
+            self.drop_offer()
+        return self.place
+
+    def offer_left(self) -> float:
+        """Seconds until the standing offer is older than the resume window."""
+        if self.place is None:
+            return 0.0
+        return min(self.window, max(0.0, self.place.saved_at + self.window - self.wall()))
+
+    def drop_offer(self) -> None:
+        self.place = None
+        if self.store:
+            self.store.clear()
+
     def answer_offer(self, controller, accept: bool, now: float) -> list:
         """PLAY: start the offered routine at its step; NEXT: forget it."""
-        place, self.place = self.place, None
-        if not accept or place is None or place.routine not in controller.routines:
-            if self.store:
-                self.store.clear()
+        place = self.offer(controller)
+        if not accept or place is None:
+            self.drop_offer()
             return []
+        self.place = None
         actions = controller.start(place.routine, now)
         for _ in range(min(place.step, len(controller.session.timeline.steps) - 1)):
             actions = controller.session.handle(Command.NEXT, now)  # only the last step speaks
