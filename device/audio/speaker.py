@@ -19,17 +19,15 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from device.audio.mixer import CHECK_EVERY, Mixer, Once
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
-from device.audio.speech import SpeechCache
-from device.config.paths import cache_folder
+from device.audio.speech import configured_cache
 from device.core.routine import Routine
-from device.core.session import Action, Say, Sound, State, StateChanged, StepStarted
-from device.core.speech_rules import DUCK, Phrase, QuietHours, SpeechQueue
-from device.core.timeline import RANK_STEP, RANK_TICK, library_phrases
+from device.core.session import Action, Say, Sound
+from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
+from device.core.timeline import estimated_length, library_phrases
 from device.core.view import RoutineView
 
 log = logging.getLogger(__name__)
@@ -44,8 +42,8 @@ class Speaker:
     def __init__(self, config: Mapping, clock, devices: Callable[[], list[str]] | None = None):
         voice, audio = config["voice"], config["audio"]
         self.clock, self.enabled = clock, audio["enabled"]
-        folder = Path(audio["cache"]) if audio["cache"] else cache_folder() / "speech"
-        self.cache = SpeechCache(folder, voice["voice"], voice["rate"], audio["cache_mb"])
+        self.cache = configured_cache(config)
+        self.estimate = estimated_length(voice["rate"])
         self.quiet = QuietHours.parse(voice["quiet_hours"])
         self.volumes = (voice["volume"], audio["effects_volume"], voice["quiet_volume"])
         self.sounds_folder = audio["sounds"]
@@ -95,18 +93,13 @@ class Speaker:
         with self._lock:
             if any(isinstance(a, Say | Sound) for a in actions):
                 self._reopen(now)
-            if any(isinstance(a, StepStarted) for a in actions) and self.queue.current:
-                self._cut()  # a new step silences the old one's leftovers
-                self.queue.pending.clear()
-            if any(_is(a, State.DONE) or _is(a, State.PAUSED) for a in actions):
-                self.queue.drop_below(RANK_STEP)
-                if not any(isinstance(a, Say) for a in actions):
-                    self._cut()
-            for action in actions:
-                if isinstance(action, Say):
-                    self._say(action, now)
-                elif isinstance(action, Sound):
-                    self._effect(action.name, now)
+            for play in self.queue.take(actions, now, self._phrase_length):
+                if isinstance(play, Speak):
+                    self._start(play.phrase)
+                elif isinstance(play, Fade):
+                    self.mixer.fade_voice()
+                else:
+                    self._effect(play.name, now)
             self.pump(now)
 
     def show(self, view, now: float) -> float | None:
@@ -151,7 +144,7 @@ class Speaker:
         if text not in lengths:
             rendered = self.cache.length(text)
             if rendered is None:
-                return 0.4 + 0.07 * len(text)  # ~150 words a minute
+                return self.estimate(text)
             lengths[text] = rendered
         return lengths[text]
 
@@ -190,19 +183,9 @@ class Speaker:
 
     # -- speech --------------------------------------------------------------
 
-    def _say(self, action: Say, now: float) -> None:
-        sound = self._speech_sound(action.text)
-        if sound is None:
-            self._effect("chime", now)  # a phrase that failed to render: at least a chime
-            return
-        phrase = Phrase(action.text, action.rank, action.due, sound.get_length())
-        verdict = self.queue.offer(phrase, now)
-        if verdict == "cut":
-            self._cut(keep_queue=True)
-        if verdict in ("start", "cut"):
-            self._start(phrase)
-        elif verdict == "drop" and action.rank > RANK_TICK:
-            self._effect("tick", now)  # a rep that cannot be said still keeps the beat
+    def _phrase_length(self, text: str) -> float | None:
+        sound = self._speech_sound(text)
+        return None if sound is None else sound.get_length()
 
     def _speech_sound(self, text: str):
         if text in self._speech:
@@ -223,11 +206,6 @@ class Speaker:
         sound = self._speech_sound(phrase.text)
         if sound is not None:
             self.mixer.speak(sound, self._volume(0))
-
-    def _cut(self, keep_queue: bool = False) -> None:
-        self.mixer.fade_voice()
-        if not keep_queue:
-            self.queue.silence(self.clock.now())
 
     # -- effects -------------------------------------------------------------
 
@@ -281,7 +259,3 @@ class Speaker:
         if self.mixer.asleep:
             return wait
         return min(CHECK_EVERY, wait if wait is not None else CHECK_EVERY)
-
-
-def _is(action: Action, state: State) -> bool:
-    return isinstance(action, StateChanged) and action.state is state

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from device.config.paths import cache_folder
+
 log = logging.getLogger(__name__)
 
 RATE = 22050  # what pyttsx3's espeak driver writes
@@ -170,6 +172,13 @@ class SpeechCache:
                 self.limit // 2**20,
             )
         return removed
+
+
+def configured_cache(config) -> SpeechCache:
+    """The speech cache the config names (the user's cache folder unless it says)."""
+    voice, audio = config["voice"], config["audio"]
+    folder = Path(audio["cache"]) if audio["cache"] else cache_folder() / "speech"
+    return SpeechCache(folder, voice["voice"], voice["rate"], audio["cache_mb"])
 
 
 class _Worker:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
-from device.audio.speech import espeak_problem
+from device.audio.speech import configured_cache, espeak_problem
 from device.config.paths import routines_folder
 from device.config.schema import Config, find_config, load_checked, load_forgiving
+from device.core.audible import Fate, Heard, audible
 from device.core.catalog import Catalog, load_catalog
 from device.core.durations import format_clock, format_short
-from device.core.timeline import plan
-from device.exc import InvalidFileError, UnknownRoutineError
+from device.core.routine import Routine
+from device.core.timeline import StepPlan, estimated_length, plan
+from device.exc import InvalidFileError, Problem, UnknownRoutineError
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,9 @@ log = logging.getLogger(__name__)
 def register(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="validate routine files, folders and the config")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: all)")
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 when a cue will not be heard as written"
+    )
     check.set_defaults(run=run_check)
     listing = commands.add_parser("list", help="list routines with their length and steps")
     listing.set_defaults(run=run_list)
@@ -61,14 +68,51 @@ def run_check(args: argparse.Namespace) -> int:
         paths = [routines_folder(args.routines, _folder_setting(config_path))]
     catalog = load_catalog(paths)
     problems += catalog.problems
-    for line in problems:
+    length = speech_lengths(load_forgiving(config_path)[0])
+    warnings = [w for name in catalog.names for w in unheard(catalog.routines[name], length)]
+    for line in problems + warnings:
         print(line)
     if speech := espeak_problem():  # routines still run without it, on chimes alone
         print(f"note: {speech}", file=sys.stderr)
     count = f"{len(catalog.routines)} routines, {len(catalog.programs)} programs"
-    verdict = f"{len(problems)} problem{'s' * (len(problems) != 1)}" if problems else "all good"
+    found = [_counted(len(problems), "problem"), _counted(len(warnings), "warning")]
+    verdict = ", ".join(f for f in found if f) or "all good"
     print(f"checked {count}: {verdict}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if problems or (warnings and args.strict) else 0
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}" if number else ""
+
+
+def speech_lengths(config: Config) -> Callable[[str], float]:
+    """Each phrase's rendered length where the speech cache has it (only read, never
+    written), else an estimate from its words at the configured rate."""
+    cache, estimate = configured_cache(config), estimated_length(config["voice"]["rate"])
+
+    def length(text: str) -> float:
+        rendered = cache.length(text)
+        return estimate(text) if rendered is None else rendered
+
+    return length
+
+
+def unheard(routine: Routine, length: Callable[[str], float]) -> list[Problem]:
+    """A warning for each cue of ``routine`` that will not be heard as written."""
+    timeline = plan(routine, length)
+    warnings = []
+    for heard in audible(timeline, length).lost:
+        where = _step_label(routine, heard.step)
+        due = f"{heard.describe()} at {_offset(heard.due, tenths=False)}"
+        message = f"{due} will not be heard: {heard.why}"
+        warnings.append(Problem(routine.path, heard.line, where, message))
+    return warnings
+
+
+def _step_label(routine: Routine, index: int) -> str:
+    if index < 0:
+        return ""
+    return f'step {index + 1} ("{routine.steps[index].name}")'
 
 
 def _folder_setting(config_path: Path | None) -> str:
@@ -93,28 +137,55 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    catalog = catalog_of(args)
+    config = configured(args)
+    catalog = catalog_of(args, config)
     if args.name not in catalog.routines:
         raise UnknownRoutineError(args.name, catalog.names)
-    timeline = plan(catalog.routines[args.name])
+    length = speech_lengths(config)
+    timeline = plan(catalog.routines[args.name], length)
+    heard = audible(timeline, length)
     routine = timeline.routine
-    print(f"{routine.title} ({routine.name}) · {format_clock(routine.duration)} · {routine.path}")
-    for cue in timeline.intro:
-        print(f"  0:00.0  {cue.kind:<5}  {cue.content}")
+    print(f"{routine.title} ({routine.name}) · {format_clock(heard.end)} · {routine.path}")
+    said = defaultdict(list)
+    for phrase in heard.phrases:
+        said[phrase.step].append(phrase)
+    _print_phrases(said[-1][:1])
     for step_plan in timeline.steps:
-        step = step_plan.step
-        how = "waits for PLAY" if step.wait else format_short(step.duration)
-        sides = " · sides" if step.sides else ""
-        reps = f" · {step.reps} reps" if step.reps else ""
-        where = f"{step.area}, {step.stroke}"
-        print(f"step {step_plan.index + 1}: {step.name} ({how}{sides}{reps} · {where})")
-        for cue in step_plan.cues:
-            print(f"  {_offset(step_plan.start + cue.at)}  {cue.kind:<5}  {cue.content}")
-    for cue in timeline.finish:
-        print(f"  {_offset(timeline.total)}  {cue.kind:<5}  {cue.content}")
+        print(_step_header(step_plan))
+        start = heard.step_starts.get(step_plan.index, 0.0)
+        sounds = [(start + c.at, c) for c in step_plan.cues if c.kind == "sound"]
+        _print_phrases(said[step_plan.index], sounds)
+    print(f"  {_offset(heard.end):<15} sound        bell")
+    _print_phrases(said[-1][1:])
+    if heard.lost:
+        print(f"{len(heard.lost)} cues will not be heard as written (marked <<)")
     return 0
 
 
-def _offset(seconds: float) -> str:
+def _step_header(step_plan: StepPlan) -> str:
+    step = step_plan.step
+    how = "waits for PLAY" if step.wait else format_short(step.duration)
+    sides = " · sides" if step.sides else ""
+    reps = f" · {step.reps} reps" if step.reps else ""
+    where = f"{step.area}, {step.stroke}"
+    return f"step {step_plan.index + 1}: {step.name} ({how}{sides}{reps} · {where})"
+
+
+def _print_phrases(phrases: list[Heard], sounds: list | None = None) -> None:
+    """Sounds and phrases in time order: a phrase with its start and end, marked if lost."""
+    lines = [(at, 0, f"  {_offset(at):<15} sound        {cue.content}") for at, cue in sounds or []]
+    for phrase in phrases:
+        at = phrase.start if phrase.start is not None else phrase.due
+        span = f"{_offset(at)}-{_offset(phrase.end)}" if phrase.end is not None else _offset(at)
+        mark = f"  << {phrase.fate.value}: {phrase.why}" if phrase.fate is not Fate.HEARD else ""
+        lines.append((at, 1, f"  {span:<15} {phrase.role:<11}  {phrase.text}{mark}"))
+    for _, _, line in sorted(lines, key=lambda item: item[:2]):
+        print(line)
+
+
+def _offset(seconds: float, tenths: bool = True) -> str:
+    if not tenths:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes}:{rest:02d}"
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes)}:{rest:04.1f}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Cue:
     at: float
     say: str = ""
     sound: str = ""
+    line: int = field(default=0, compare=False)  # where it is written, for messages
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def _cues(checker: Checker, raw: dict, where: Where, label: str, step: Step) -> 
         if not cue.get("say") and not cue.get("sound"):  # an invalid sound is reported already
             checker.report(cue_where, cue_label, "needs 'say', 'sound' or both")
         _check_spoken(checker, say, (*cue_where, "say"), f"{cue_label}.say")
-        cues.append(Cue(at, say, sound))
+        cues.append(Cue(at, say, sound, checker.source.line(*cue_where)))
     return cues
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from device.core.timeline import RANK_COUNT, RANK_COUNTDOWN, RANK_CUE, RANK_STEP
+from device.core.session import Action, Say, Sound, State, StateChanged, StepStarted
+from device.core.timeline import RANK_COUNT, RANK_COUNTDOWN, RANK_CUE, RANK_STEP, RANK_TICK
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,28 @@ class Phrase:
     rank: int
     due: float
     length: float
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Start this phrase now."""
+
+    phrase: Phrase
+
+
+@dataclass(frozen=True)
+class Fade:
+    """Stop the phrase playing now (it fades out)."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Play this sound now (ducked if speech is playing)."""
+
+    name: str
+
+
+Play = Speak | Fade | Effect
 
 
 class SpeechQueue:
@@ -59,6 +82,42 @@ class SpeechQueue:
             return "drop"
         self.pending.append(phrase)
         return "wait"
+
+    def take(
+        self, actions: Sequence[Action], now: float, length: Callable[[str], float | None]
+    ) -> Iterator[Play]:
+        """What to play for one batch of session actions, in order: the speaker and the
+        audible timeline (``device.core.audible``) both follow these steps. ``length``
+        gives a phrase's seconds, or None if it has no sound (a chime stands in)."""
+        if any(isinstance(a, StepStarted) for a in actions) and self.current:
+            yield from self._stop(now)  # a new step silences the old one's leftovers
+            self.pending.clear()
+        if any(_is(a, State.DONE) or _is(a, State.PAUSED) for a in actions):
+            self.drop_below(RANK_STEP)
+            if not any(isinstance(a, Say) for a in actions):
+                yield from self._stop(now)
+        for action in actions:
+            if isinstance(action, Sound):
+                yield Effect(action.name)
+            elif isinstance(action, Say):
+                yield from self._said(action, now, length(action.text))
+
+    def _said(self, action: Say, now: float, seconds: float | None) -> Iterator[Play]:
+        if seconds is None:
+            yield Effect("chime")  # a phrase that failed to render: at least a chime
+            return
+        phrase = Phrase(action.text, action.rank, action.due, seconds)
+        verdict = self.offer(phrase, now)
+        if verdict == "cut":
+            yield Fade()
+        if verdict in ("start", "cut"):
+            yield Speak(phrase)
+        elif verdict == "drop" and action.rank > RANK_TICK:
+            yield Effect("tick")  # a rep that cannot be said still keeps the beat
+
+    def _stop(self, now: float) -> Iterator[Play]:
+        yield Fade()
+        self.silence(now)
 
     def next(self, now: float) -> Phrase | None:
         """The waiting phrase to start now, if the channel is free (stale ones are dropped)."""
@@ -91,6 +150,10 @@ class SpeechQueue:
 
     def _begin(self, phrase: Phrase, now: float) -> None:
         self.current, self.ends = phrase, now + phrase.length
+
+
+def _is(action: Action, state: State) -> bool:
+    return isinstance(action, StateChanged) and action.state is state
 
 
 def parse_span(text: str) -> tuple[time, time] | None:
