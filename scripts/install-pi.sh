@@ -1,65 +1,133 @@
 #!/usr/bin/env bash
-# Install massage-timer as a system service on Raspberry Pi OS (Bookworm), from this checkout:
-#   sudo ./scripts/install-pi.sh            install or upgrade, enable and start the service
-#   sudo ./scripts/install-pi.sh --no-start install and enable, but do not start now
-# It installs apt packages, copies the code to /opt/massage-timer with a virtualenv that sees
-# Debian's python3-lgpio, creates the massage-timer user and its groups, puts the config and
-# routines in /etc/massage-timer (never overwriting yours), and enables the systemd unit.
+# Install or upgrade massage-timer as a system service, from this checkout:
+#   sudo ./scripts/install-pi.sh            install or upgrade, enable, (re)start the service
+#   sudo ./scripts/install-pi.sh --no-start install or upgrade and enable; do not start it now
+#
+# Works on Raspberry Pi OS Bookworm (Lite or desktop) and plain Debian 12, arm64 or amd64,
+# on a running system or in a chroot / image build (no step needs a running systemd).
+# 32-bit (armhf): pygame has no armv7 wheel on PyPI; Raspberry Pi OS's /etc/pip.conf names
+# piwheels, which has one. Elsewhere on armhf pip would have to build pygame from source.
+#
+# What it does: apt packages (--no-install-recommends); a root-owned virtualenv in
+# /opt/massage-timer with massage-timer installed into it (a normal, non-editable install);
+# /usr/local/bin/massage-timer for every user; the massage-timer user and its groups (made
+# if missing); /etc/massage-timer with the config and routines (yours are never
+# overwritten); the systemd unit, enabled. Re-running it upgrades in place.
 set -euo pipefail
 
 PREFIX=/opt/massage-timer
+VENV=$PREFIX/venv
 ETC=/etc/massage-timer
+STATE=/var/lib/massage-timer
 UNIT=/etc/systemd/system/massage-timer.service
 SERVICE_USER=massage-timer
+GROUPS_NEEDED=(gpio audio video render input) # the unit's SupplementaryGroups
 start_now=yes
-[ "${1:-}" = "--no-start" ] && start_now=no
+case "${1:-}" in
+  "") ;;
+  --no-start) start_now=no ;;
+  *) echo "usage: sudo $0 [--no-start]" >&2; exit 2 ;;
+esac
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-pi: run me with sudo" >&2
-  exit 1
-fi
+say() { echo "install-pi: $*"; }
+die() { echo "install-pi: error: $*" >&2; exit 1; }
+systemd_running() { [ -d /run/systemd/system ]; }
+
+[ "$(id -u)" -eq 0 ] || die "run me as root: sudo $0"
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
+[ -f "$source_dir/pyproject.toml" ] || die "run me from a massage-timer checkout"
+started=$(date +%s)
 
-echo "install-pi: apt packages"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-  python3 python3-venv python3-pip python3-lgpio \
-  espeak-ng libespeak-ng1 alsa-utils \
-  libsdl2-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libglib2.0-0 \
-  fonts-dejavu-core
+install_packages() {
+  local packages=(python3 python3-venv espeak-ng alsa-utils libglib2.0-0 fonts-dejavu-core)
+  command -v systemctl >/dev/null || packages+=(systemd)
+  say "apt packages"
+  apt-get update -qq
+  # Raspberry Pi OS has its own python3-lgpio; plain Debian does not (pip gets it below).
+  if apt-cache show python3-lgpio >/dev/null 2>&1; then packages+=(python3-lgpio); fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >/dev/null
+}
 
-echo "install-pi: code and virtualenv in $PREFIX"
-mkdir -p "$PREFIX"
-tar -C "$source_dir" --exclude=.venv --exclude=.git --exclude='__pycache__' -cf - . \
-  | tar -C "$PREFIX" -xf -
-if [ ! -x "$PREFIX/venv/bin/python" ]; then
-  # System site packages: the venv uses Debian's python3-lgpio for the real pins.
-  python3 -m venv --system-site-packages "$PREFIX/venv"
-fi
-"$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
-# Editable: the package finds its bundled routines/ (for `demo`) beside it in $PREFIX.
-"$PREFIX/venv/bin/python" -m pip install --quiet --editable "$PREFIX"
-ln -sf "$PREFIX/venv/bin/massage-timer" /usr/local/bin/massage-timer
+check_32_bit() {
+  [ "$(dpkg --print-architecture)" = armhf ] || return 0
+  grep -qs piwheels /etc/pip.conf ||
+    die "32-bit: pygame has no armhf wheel on PyPI. Use 64-bit Raspberry Pi OS, or add
+  piwheels (https://www.piwheels.org) to /etc/pip.conf as Raspberry Pi OS does."
+}
 
-echo "install-pi: user $SERVICE_USER"
-if ! id "$SERVICE_USER" >/dev/null 2>&1; then
-  useradd --system --user-group --home-dir /var/lib/massage-timer --no-create-home \
-    --shell /usr/sbin/nologin "$SERVICE_USER"
-fi
-for group in gpio audio video render input; do
-  if getent group "$group" >/dev/null; then usermod -aG "$group" "$SERVICE_USER"; fi
-done
+install_code() {
+  say "virtualenv and code in $PREFIX (owned by root)"
+  mkdir -p "$PREFIX"
+  # The layout before this installer: a copy of the checkout beside the venv. Only ours.
+  find "$PREFIX" -mindepth 1 -maxdepth 1 ! -name venv -exec rm -rf {} +
+  # System site packages: the venv sees Raspberry Pi OS's python3-lgpio.
+  [ -x "$VENV/bin/python" ] || python3 -m venv --system-site-packages "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  # Build from a copy: the checkout may be read-only or belong to someone else.
+  local build
+  build=$(mktemp -d)
+  tar -C "$source_dir" --exclude=.venv --exclude=.git --exclude=__pycache__ \
+    --exclude=build --exclude='*.egg-info' -cf - . | tar -C "$build" -xf -
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+    --upgrade "$build"
+  rm -rf "$build"
+  install_lgpio
+  install -m 0644 "$source_dir/README.md" "$source_dir/hardware.md" "$PREFIX/"
+  echo "$source_dir" >"$PREFIX/source" # where `massage-timer update` pulls and re-installs
+  chown -R root:root "$PREFIX"
+  ln -sfn "$VENV/bin/massage-timer" /usr/local/bin/massage-timer
+}
+
+install_lgpio() {
+  "$VENV/bin/python" -c 'import lgpio' 2>/dev/null && return 0
+  # PyPI's lgpio wheels include the C library; never build it from source here.
+  if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+    --only-binary=:all: lgpio 2>/dev/null; then
+    say "no lgpio for $(uname -m): the buttons will be off (massage-timer doctor says so)"
+  fi
+}
+
+ensure_groups() {
+  say "user $SERVICE_USER"
+  id "$SERVICE_USER" >/dev/null 2>&1 ||
+    useradd --system --user-group --home-dir "$STATE" --no-create-home \
+      --shell /usr/sbin/nologin "$SERVICE_USER"
+  local group
+  for group in "${GROUPS_NEEDED[@]}"; do
+    # Plain Debian has no gpio group; systemd refuses a unit that names a missing one.
+    getent group "$group" >/dev/null || groupadd --system "$group"
+  done
+  usermod -aG "$(IFS=,; echo "${GROUPS_NEEDED[*]}")" "$SERVICE_USER"
+  gpio_udev_rule
+}
+
+gpio_udev_rule() {
+  # Raspberry Pi OS gives /dev/gpiochip* to the gpio group; plain Debian leaves it root's.
+  if ! grep -qs gpiochip /etc/udev/rules.d/* /usr/lib/udev/rules.d/* /lib/udev/rules.d/*; then
+    mkdir -p /etc/udev/rules.d
+    echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' \
+      >/etc/udev/rules.d/60-massage-timer-gpio.rules
+  fi
+}
+
 # The person who ran sudo may edit routines and use `massage-timer ctl` without sudo.
-if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
-  usermod -aG "$SERVICE_USER" "$SUDO_USER"
-fi
+add_invoking_user() {
+  local person=${SUDO_USER:-}
+  [ -n "$person" ] && [ "$person" != root ] || return 0
+  id -nG "$person" | tr ' ' '\n' | grep -qx "$SERVICE_USER" && return 0
+  usermod -aG "$SERVICE_USER" "$person"
+  relogin_hint="$person was added to the $SERVICE_USER group: log out and in again (or run
+  'newgrp $SERVICE_USER') before editing routines or using 'massage-timer ctl'."
+}
 
-echo "install-pi: $ETC (your files are kept)"
-mkdir -p "$ETC/routines"
-cp -rn "$source_dir/routines/." "$ETC/routines/"
-if [ ! -e "$ETC/config.toml" ]; then
-  cat >"$ETC/config.toml" <<'TOML'
-# massage-timer config: every key is listed in the README. Check it with `massage-timer check`.
+install_config() {
+  say "$ETC (your config and routines are kept)"
+  mkdir -p "$ETC/routines"
+  cp -rn "$source_dir/routines/." "$ETC/routines/"
+  [ -e "$ETC/config.toml" ] || cat >"$ETC/config.toml" <<'TOML'
+# massage-timer config: every key is listed in the README. Check it: massage-timer check
+# See what is in effect and where it came from: massage-timer doctor
 [routines]
 folder = "/etc/massage-timer/routines"
 selected = "morning-depuff"
@@ -72,19 +140,36 @@ play = 17
 next = 27
 repeat = 22
 TOML
-fi
-chown -R root:"$SERVICE_USER" "$ETC"
-chmod -R g+rwX "$ETC/routines"
-find "$ETC/routines" -type d -exec chmod g+s {} +
+  chown -R root:"$SERVICE_USER" "$ETC"
+  chmod -R g+rwX "$ETC/routines"
+  find "$ETC/routines" -type d -exec chmod g+s {} +
+}
 
-echo "install-pi: systemd unit"
-install -m 0644 "$source_dir/systemd/massage-timer.service" "$UNIT"
-systemctl daemon-reload
-systemd-analyze verify "$UNIT"
-if [ "$start_now" = yes ]; then
-  systemctl enable --now massage-timer.service
-  systemctl --no-pager --lines=5 status massage-timer.service || true
-else
-  systemctl enable massage-timer.service
-fi
-echo "install-pi: done. Try: massage-timer ctl status   (log out and in once for the group)"
+install_unit() {
+  say "systemd unit"
+  install -m 0644 "$source_dir/systemd/massage-timer.service" "$UNIT"
+  if command -v systemd-analyze >/dev/null; then systemd-analyze verify "$UNIT"; fi
+  # --root: works offline (a chroot, an image build) as well as on a running system.
+  systemctl --root=/ --quiet enable massage-timer.service
+  if ! systemd_running; then
+    say "systemd is not running here: the service starts at the next boot"
+    return 0
+  fi
+  systemctl daemon-reload
+  if [ "$start_now" = yes ]; then
+    systemctl restart massage-timer.service # restart: an upgrade runs the new code
+    systemctl --no-pager --lines=5 status massage-timer.service || true
+  fi
+}
+
+relogin_hint=""
+check_32_bit
+install_packages
+install_code
+ensure_groups
+add_invoking_user
+install_config
+install_unit
+say "done in $(($(date +%s) - started)) s: $("$VENV/bin/massage-timer" --version)."
+say "check the device with: massage-timer doctor"
+if [ -n "$relogin_hint" ]; then say "$relogin_hint"; fi

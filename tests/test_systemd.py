@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import sys
@@ -80,3 +81,16 @@ def test_install_script_is_valid_bash():
     if shutil.which("shellcheck"):
         result = subprocess.run(["shellcheck", str(INSTALL)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout
+
+
+def test_the_installer_makes_the_groups_the_unit_names():
+    from device.cli.probes import SERVICE_GROUPS
+
+    needed = re.search(r"^GROUPS_NEEDED=\(([^)]*)\)", INSTALL.read_text(), flags=re.M)
+    assert needed and needed[1].split() == settings()["SupplementaryGroups"][0].split()
+    assert set(SERVICE_GROUPS) == set(needed[1].split())
+
+
+def test_install_test_script_is_valid_bash():
+    script = ROOT / "scripts" / "test-install.sh"
+    assert subprocess.run(["bash", "-n", str(script)], timeout=30).returncode == 0
