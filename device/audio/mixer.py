@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from device.audio.alsa_quiet import silence_alsa
@@ -47,6 +48,18 @@ FADE_MS = 30  # how fast a cut phrase fades, so it does not click
 # a routine and pressing play keep it open, short enough that an idle mirror soon stops
 # paying SDL's silent mixing (~0.45 % of a core at a 256-sample buffer).
 IDLE_CLOSE = 5.0
+
+
+@dataclass(frozen=True)
+class Output:
+    """Which output to open (``""``: SDL's default) and how long it may stay quiet open
+    between routines before it closes (0: never, for Bluetooth and USB sinks that fall
+    asleep when the stream stops and then swallow the first word of the next phrase)."""
+
+    device: str = ""
+    idle_close: float = IDLE_CLOSE
+
+
 VOICES, EFFECTS, CLICK = (0, 1), (2, 3, 4, 5), 6  # channel numbers
 
 
@@ -84,8 +97,10 @@ class Mixer:
         devices: Callable[[], list[str]] | None = None,
         on_close: Callable[[], None] = lambda: None,
         once: Once | None = None,
+        output: Output | None = None,
     ) -> None:
         self.frequency, self.buffer, self.clock = frequency, buffer, clock
+        self.output = output or Output()
         silence_alsa()  # our one log line replaces libasound's five on every retry
         self.devices = devices or _device_names
         self.on_close, self.once = on_close, once or Once()
@@ -104,7 +119,7 @@ class Mixer:
         self.asleep = False
         try:
             pygame.mixer.pre_init(self.frequency, -16, CHANNELS, self.buffer)
-            pygame.mixer.init()
+            pygame.mixer.init(devicename=self.output.device or None)
             rate, _, channels = pygame.mixer.get_init()
             pygame.mixer.set_num_channels(CLICK + 2)
             pygame.mixer.set_reserved(CLICK + 2)  # nothing else grabs our channels
@@ -129,13 +144,15 @@ class Mixer:
 
     def settle(self, now: float, speaking: bool) -> float | None:
         """Sleep once quiet for IDLE_CLOSE between routines; else when to look again."""
-        if self.quiet_since is None or not self.open:
+        if self.quiet_since is None or not self.open or not self.output.idle_close:
             return None
-        close_at = max(self.quiet_since, self.sound_until) + IDLE_CLOSE
+        close_at = max(self.quiet_since, self.sound_until) + self.output.idle_close
         if now < close_at:
             return close_at
         if speaking or self.guard(pygame.mixer.get_busy):
-            return now + IDLE_CLOSE  # playing past its length (a clock skew): look later
+            return (
+                now + self.output.idle_close
+            )  # playing past its length (a clock skew): look later
         self.sleep()
         return None
 
@@ -225,14 +242,25 @@ class Mixer:
             self.guard(play)
 
     def _present(self) -> bool | None:
-        """Whether an output device is listed; None when SDL cannot say (mixer closed)."""
+        """Whether our output is listed (any, for the default one); None when SDL cannot
+        say (mixer closed). A named Bluetooth speaker that disconnects is lost here."""
         try:
-            return bool(self.devices())
+            names = self.devices()
         except Exception:  # pygame._sdl2 raises its own error type when audio is shut
             return None
+        return self.output.device in names if self.output.device else bool(names)
 
 
 def _device_names() -> list[str]:
     from pygame._sdl2 import audio as sdl_audio
 
     return list(sdl_audio.get_audio_device_names(False))
+
+
+def output_names() -> list[str]:
+    """The outputs SDL's audio driver offers now, for ``[audio] device``; opens none."""
+    from pygame._sdl2 import sdl2
+
+    silence_alsa()
+    sdl2.init_subsystem(sdl2.INIT_AUDIO)  # listing needs the subsystem, not an open device
+    return _device_names()

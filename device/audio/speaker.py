@@ -7,7 +7,7 @@ the beat stays. Sounds never wait: under speech they play ducked. The device
 itself (channels, buffer size, a speaker unplugged and plugged back) is
 ``device.audio.mixer``.
 
-Between routines the device closes after IDLE_CLOSE quiet seconds (``show`` says
+Between routines the device closes after ``[audio] idle_close`` quiet seconds (``show`` says
 whether a routine is on and asks to be called when the spell ends) and the next
 press or sound reopens it: an I2S amp may pop once then, under the click, but the
 mirror stops mixing silence for the ~23 hours a day it is idle (see audio_mixer).
@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
-from device.audio.mixer import CHECK_EVERY, Mixer, Once
+from device.audio.mixer import CHECK_EVERY, Mixer, Once, Output
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
 from device.audio.speech import configured_cache
@@ -50,8 +50,15 @@ class Speaker:
         self.ready = threading.Event()
         self.queue = SpeechQueue()
         self.once = Once()
+        output = Output(audio["device"], audio["idle_close"])
         self.mixer = Mixer(
-            audio["frequency"], audio["buffer"], clock, devices, self._forget_sounds, self.once
+            audio["frequency"],
+            audio["buffer"],
+            clock,
+            devices,
+            self._forget_sounds,
+            self.once,
+            output,
         )
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)

@@ -47,6 +47,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "audio": {
         "enabled": Key("bool", True, "false runs display-only"),
+        "device": Key("text", "", "output by name (`massage-timer audio-devices`); empty: default"),
+        "idle_close": Key(
+            "duration", 5.0, "quiet seconds before the output closes; 0: never (Bluetooth)", 0, 3600
+        ),
         "frequency": Key("int", 22050, "mixer sample rate, Hz", 8000, 48000),
         "buffer": Key("int", 256, "mixer buffer, samples; 512 if sound crackles", 128, 4096),
         "effects_volume": Key("float", 0.6, "chimes, ticks and beeps, 0 to 1", 0, 1),

@@ -1,0 +1,233 @@
+"""What ``doctor`` looks at: each probe tries the real thing and says what it found.
+
+A probe returns Findings; one with a ``fix`` is a problem, and the fix is the command
+or edit that solves it. Probes never change anything and never keep a device open.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from device.config.paths import routines_folder
+from device.core.catalog import load_catalog
+from device.core.gestures import BUTTONS
+
+SERVICE = "massage-timer.service"
+SERVICE_USER = "massage-timer"
+INSTALLED_UNIT = Path("/etc/systemd/system") / SERVICE
+SERVICE_GROUPS = ("gpio", "audio", "video", "render", "input")  # the unit's SupplementaryGroups
+LGPIO_FIX = (
+    "sudo apt install python3-lgpio (Raspberry Pi OS), "
+    "or sudo /opt/massage-timer/venv/bin/pip install lgpio"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report: what was found, and the fix when something is wrong."""
+
+    topic: str
+    text: str
+    fix: str = ""
+
+
+def buttons(config) -> list[Finding]:
+    """The pin factory gpiozero picks, and what each configured button's pin reads now."""
+    try:
+        from gpiozero import Device, DigitalInputDevice
+    except ImportError as error:
+        return [Finding("buttons", f"gpiozero cannot load: {error}", "re-run install-pi.sh")]
+    with warnings.catch_warnings(record=True) as fallbacks:
+        warnings.simplefilter("always")
+        try:
+            factory = Device.pin_factory or Device._default_pin_factory()
+        except Exception as error:  # BadPinFactory: no lgpio, not a Pi
+            why = str(fallbacks[0].message) if fallbacks else str(error)  # lgpio's is first
+            return [Finding("buttons", f"no GPIO: {why}", LGPIO_FIX)]
+    name = type(factory).__name__.removesuffix("Factory")
+    single = config["buttons"]["single_button"]
+    reads = [
+        _read_pin(DigitalInputDevice, factory, b, config) for b in (["play"] if single else BUTTONS)
+    ]
+    good = [r.text for r in reads if not r.fix]
+    return [
+        Finding("buttons", "; ".join([f"pin factory {name}", *good])),
+        *(r for r in reads if r.fix),
+    ]
+
+
+def _read_pin(kind, factory, button: str, config) -> Finding:
+    pin = config["buttons"][button]
+    try:
+        device = kind(pin, pull_up=True, pin_factory=factory)
+    except Exception as error:
+        if "busy" in str(error).lower():  # the running service holds it: that is fine
+            return Finding("buttons", f"{button} GPIO{pin} in use by the service")
+        return Finding("buttons", f"{button} GPIO{pin}: {error}", f"check buttons.{button}")
+    try:
+        return Finding("buttons", f"{button} GPIO{pin} {'pressed' if device.value else 'up'}")
+    finally:
+        device.close()
+
+
+def speech() -> list[Finding]:
+    from device.audio.speech import espeak_problem
+
+    problem = espeak_problem()
+    if problem:
+        return [Finding("speech", problem, "sudo apt install espeak-ng")]
+    version = shutil.which("espeak-ng") and _output(["espeak-ng", "--version"])
+    return [Finding("speech", (version or "libespeak-ng loads").split(" Data at")[0].strip())]
+
+
+def groups(user: str | None = None) -> list[Finding]:
+    """The service user's groups, and whether this login may use ctl and edit routines."""
+    found = []
+    missing = [g for g in SERVICE_GROUPS if not _group_exists(g)]
+    if missing:
+        fix = "sudo groupadd --system " + " / ".join(missing) + " (install-pi.sh does it)"
+        found.append(Finding("groups", f"missing groups the unit needs: {missing}", fix))
+    if not _user_exists(SERVICE_USER):
+        return [*found, Finding("groups", f"no {SERVICE_USER} user (not installed)")]
+    user = user or pwd.getpwuid(os.getuid()).pw_name
+    if user == "root" or (SERVICE_USER in _member_of(user) and _in_session(SERVICE_USER)):
+        return [*found, Finding("groups", f"{user} may edit routines and use ctl")]
+    if SERVICE_USER in _member_of(user):
+        fix = f"log out and in again (or run: newgrp {SERVICE_USER})"
+        return [*found, Finding("groups", f"{user} was added to {SERVICE_USER} since login", fix)]
+    fix = f"sudo usermod -aG {SERVICE_USER} {user}, then log out and in again"
+    return [*found, Finding("groups", f"{user} is not in the {SERVICE_USER} group", fix)]
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _member_of(user: str) -> set[str]:
+    return {g.gr_name for g in grp.getgrall() if user in g.gr_mem}
+
+
+def _in_session(group: str) -> bool:
+    """Whether this process already has the group (it does only after a new login)."""
+    return grp.getgrnam(group).gr_gid in os.getgroups()
+
+
+def service() -> list[Finding]:
+    """The systemd unit: installed, enabled, running."""
+    if not shutil.which("systemctl"):
+        return [Finding("service", "no systemctl here")]
+    enabled = _output(["systemctl", "--root=/", "is-enabled", SERVICE]) or "not installed"
+    if enabled == "not installed":
+        return [Finding("service", "not installed (sudo ./scripts/install-pi.sh)")]
+    if not Path("/run/systemd/system").is_dir():
+        return [Finding("service", f"{enabled}; systemd is not running here (chroot?)")]
+    active = _output(["systemctl", "is-active", SERVICE]) or "unknown"
+    text = f"{enabled}, {active}"
+    if active == "failed":
+        return [Finding("service", text, f"journalctl -u {SERVICE} -n 30, then fix what it says")]
+    return [Finding("service", text)]
+
+
+def routines(args, config) -> list[Finding]:
+    folder = routines_folder(args.routines, config["routines"]["folder"])
+    catalog = load_catalog([folder])
+    text = f"{folder}: {len(catalog.routines)} routines, {len(catalog.programs)} programs"
+    found = [Finding("routines", text)]
+    for problem in catalog.problems:
+        found.append(Finding("routines", str(problem), "edit it; `massage-timer check` retells"))
+    selected = config["routines"]["selected"]
+    if catalog.routines and selected not in catalog.routines:
+        fix = f"set routines.selected to one of: {', '.join(catalog.names)}"
+        found.append(Finding("routines", f'selected routine "{selected}" is not there', fix))
+    return found
+
+
+def _output(command: list[str]) -> str:
+    """A command's first line of output ('' when it cannot run)."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (result.stdout.strip().splitlines() or [""])[0]
+
+
+def audio(config) -> list[Finding]:
+    """The outputs SDL finds with the service's driver, and the one the config picks."""
+    if not config["audio"]["enabled"]:
+        return [Finding("audio", "disabled in the config (audio.enabled = false)")]
+    from device.audio.mixer import output_names
+
+    driver = os.environ.get("SDL_AUDIODRIVER") or "SDL's choice"
+    try:
+        names = output_names()
+    except Exception as error:  # pygame's own error type: no driver at all
+        return [
+            Finding("audio", f"no audio driver ({driver}): {error}", "sudo apt install alsa-utils")
+        ]
+    wanted = config["audio"]["device"]
+    if not names:
+        fix = "plug in or pair a speaker; `aplay -l` lists the sound cards the kernel sees"
+        return [Finding("audio", f"no output found ({driver})", fix)]
+    in_use = wanted or f"{names[0]} (the default)"
+    found = [Finding("audio", f"{driver}: {', '.join(names)}; in use: {in_use}")]
+    if wanted and wanted not in names:
+        fix = f'audio.device = one of {names}, or "" for the default'
+        found.append(Finding("audio", f'audio.device "{wanted}" is not there', fix))
+    return found
+
+
+def display(config) -> list[Finding]:
+    """The video driver SDL opens with the service's settings, and the screen size."""
+    if not config["display"]["enabled"]:
+        return [Finding("display", "disabled in the config (display.enabled = false)")]
+    framebuffer = config["display"]["framebuffer"]
+    if framebuffer:
+        if os.access(framebuffer, os.W_OK):
+            return [Finding("display", f"framebuffer {framebuffer}")]
+        return [Finding("display", f"cannot write {framebuffer}", "check the panel's overlay")]
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    try:
+        pygame.display.init()
+        sizes = " ".join(f"{w}x{h}" for w, h in pygame.display.get_desktop_sizes())
+        return [Finding("display", f"{pygame.display.get_driver()}: {sizes or 'no screen'}")]
+    except pygame.error as error:
+        fix = "connect the screen before boot, or set display.enabled = false"
+        return [Finding("display", f"no display: {error}", fix)]
+    finally:
+        pygame.display.quit()
+
+
+def service_environment(unit: Path | None = None) -> dict[str, str]:
+    """The installed unit's Environment= lines, so doctor looks with the service's eyes."""
+    try:
+        lines = (unit or INSTALLED_UNIT).read_text().splitlines()
+    except OSError:
+        return {}
+    found = {}
+    for line in lines:
+        setting = line.removeprefix("Environment=")
+        if setting != line and "=" in setting:
+            name, value = setting.split("=", 1)
+            found[name] = value
+    return found
