@@ -1,9 +1,10 @@
 """The routines folder, live: reload on change, keep the last good version of each routine.
 
 ``Library.load()`` re-reads the folder through ``load_catalog``; a routine whose
-file is now broken keeps its previous good version. ``FolderWatcher`` waits on
-inotify in a thread (no polling), debounces a burst of saves, and calls back —
-the daemon's callback only puts an event on the loop's queue.
+file is now broken keeps its previous good version. A broken file is reported as
+newly broken once per broken state (its set of problems), not once per save.
+``FolderWatcher`` waits on inotify in a thread (no polling), debounces a burst of
+saves, and calls back — the daemon's callback only puts an event on the loop's queue.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Loaded:
     programs: dict[str, Program]
     problems: list[Problem] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # names whose newest file has errors
-    newly_broken: list[str] = field(default_factory=list)  # to be said once
+    newly_broken: list[str] = field(default_factory=list)  # in a new broken state: say once
     kept: list[str] = field(default_factory=list)  # broken, last good version kept
 
 
@@ -58,6 +59,9 @@ class Library:
         self.good: dict[str, Routine] = {}
         self.programs: dict[str, Program] = {}
         self.broken: set[str] = set()
+        # the problems each file had when last reported as newly broken: the same problems
+        # again (after a fix, or a save that changed nothing that matters) are not news
+        self.reported: dict[str, frozenset[tuple[str, str]]] = {}
 
     def load(self) -> Loaded:
         """Re-read the folder; never raises for anything wrong with the files."""
@@ -72,12 +76,15 @@ class Library:
             )
         catalog = load_catalog([self.folder])
         present = {routine_name(p) for p in routine_files(self.folder)}
-        broken = _broken(catalog, self.folder, present) - set(catalog.routines)
+        faults = _faults(catalog, self.folder, present)
+        broken = set(faults) - set(catalog.routines)
         routines = dict(catalog.routines)
         kept = sorted(name for name in broken if name in self.good)
         routines.update({name: self.good[name] for name in kept})
         loaded = Loaded(routines, {}, catalog.problems, broken, kept=kept)
-        loaded.newly_broken = sorted(broken - self.broken)
+        loaded.newly_broken = sorted(n for n in broken if self.reported.get(n) != faults[n])
+        self.reported.update({name: faults[name] for name in loaded.newly_broken})
+        self.reported = {n: f for n, f in self.reported.items() if n in present}
         self.good = {n: r for n, r in routines.items() if n in present}
         self.broken = broken
         self.programs = self._programs(catalog)
@@ -89,16 +96,24 @@ class Library:
         folder = self.folder / PROGRAMS_FOLDER
         present = {routine_name(p) for p in program_files(self.folder)}
         programs = dict(catalog.programs)
-        for name in _broken(catalog, folder, present) - set(programs):
+        for name in set(_faults(catalog, folder, present)) - set(programs):
             if name in self.programs:
                 programs[name] = self.programs[name]
         return {n: p for n, p in programs.items() if n in present}
 
 
-def _broken(catalog, folder: Path, present: set[str]) -> set[str]:
-    """Names of the files in ``folder`` (among ``present``) that have a problem."""
-    paths = (Path(problem.path) for problem in catalog.problems)
-    return {routine_name(p) for p in paths if p.parent == folder and routine_name(p) in present}
+def _faults(catalog, folder: Path, present: set[str]) -> dict[str, frozenset[tuple[str, str]]]:
+    """The problems of each file in ``folder`` (among ``present``) that has any.
+
+    A problem is (where, what) without its line: a line added above a mistake moves
+    it, but it is the same mistake.
+    """
+    faults: dict[str, set[tuple[str, str]]] = {}
+    for problem in catalog.problems:
+        path = Path(problem.path)
+        if path.parent == folder and routine_name(path) in present:
+            faults.setdefault(routine_name(path), set()).add((problem.where, problem.message))
+    return {name: frozenset(problems) for name, problems in faults.items()}
 
 
 class FolderWatcher:

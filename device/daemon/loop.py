@@ -247,7 +247,10 @@ class Loop:
         self.controller.warnings = len(loaded.broken)
         self.tracker.refresh_program(self.controller, loaded.programs)
         self._arm_day_timer()
-        self.unsaid += loaded.newly_broken
+        # once per broken state: a file fixed since is not worth saying, one broken anew
+        # replaces its waiting announcement rather than adding another
+        self.unsaid = [name for name in self.unsaid if name in loaded.broken]
+        self.unsaid += [name for name in loaded.newly_broken if name not in self.unsaid]
         wanted = dict(loaded.routines)
         if self.controller.running:
             wanted[RUNNING] = self.controller.session.timeline.routine

@@ -39,6 +39,23 @@ def test_a_broken_file_keeps_the_last_good_version_and_is_reported_once(tmp_path
     assert fixed.broken == set() and fixed.routines["demo"].title != good.title
 
 
+def test_a_file_is_newly_broken_once_per_broken_state(tmp_path):
+    folder = routines_dir(tmp_path)
+    library = Library(folder)
+    good = (folder / "demo.toml").read_text()
+    library.load()
+    (folder / "demo.toml").write_text(BROKEN)
+    assert library.load().newly_broken == ["demo"]
+    (folder / "demo.toml").write_text("\n\n" + BROKEN)  # the same mistake, two lines down
+    assert library.load().newly_broken == []
+    (folder / "demo.toml").write_text(good)
+    assert library.load().newly_broken == []
+    (folder / "demo.toml").write_text(BROKEN)  # broken again the same way: not news
+    assert library.load().newly_broken == []
+    (folder / "demo.toml").write_text(BROKEN.replace('"soon"', '"1 minutes"'))
+    assert library.load().newly_broken == ["demo"]  # a different problem is
+
+
 def test_a_new_broken_file_is_left_out(tmp_path):
     folder = routines_dir(tmp_path)
     (folder / "extra.toml").write_text(BROKEN)

@@ -255,6 +255,54 @@ def test_warning_for_a_broken_routine_is_said_once_and_not_mid_routine(rig):
     assert view.warnings == 2
 
 
+def error_warnings(rig) -> list[str]:
+    return [s for s in rig.output.said if "has an error" in s]
+
+
+def test_a_broken_file_fixed_mid_routine_is_never_announced(rig):
+    good = (rig.folder / "demo.toml").read_text()
+    rig.press("play")
+    rig.press("play")
+    for problem in ("title = [broken\n", "title = 3\n", "[[step]]\n", "title = \n", "x = 1\n"):
+        (rig.folder / "demo.toml").write_text(problem)  # five bad saves, five problems
+        rig.loop.post("reload")
+        rig.step(2)
+        (rig.folder / "demo.toml").write_text(good)
+        rig.loop.post("reload")
+        rig.step(2)
+    rig.hold("play")
+    rig.step(1)
+    assert error_warnings(rig) == [] and rig.loop.controller.warnings == 0
+
+
+def test_bad_saves_mid_routine_are_announced_once_for_the_state_at_the_end(rig):
+    rig.press("play")
+    rig.press("play")
+    for problem in ("title = [broken\n", "title = 3\n", "title = [broken\n"):
+        (rig.folder / "demo.toml").write_text(problem)
+        rig.loop.post("reload")
+        rig.step(2)
+    rig.hold("play")
+    rig.step(1)
+    assert error_warnings(rig) == [error_phrase(rig.loop.controller.routines["demo"].title)]
+
+
+def test_the_same_problems_again_after_a_fix_are_not_announced_again(rig):
+    good = (rig.folder / "demo.toml").read_text()
+    for _ in range(5):
+        (rig.folder / "demo.toml").write_text("title = [broken\n")
+        rig.loop.post("reload")
+        rig.step(2)
+        (rig.folder / "demo.toml").write_text(good)
+        rig.loop.post("reload")
+        rig.step(2)
+    assert len(error_warnings(rig)) == 1
+    (rig.folder / "demo.toml").write_text("title = 3\n")  # a new broken state
+    rig.loop.post("reload")
+    rig.step(2)
+    assert len(error_warnings(rig)) == 2
+
+
 def test_says_are_actions_of_the_session(rig):
     rig.press("play")
     assert any(isinstance(a, Say) for _, a in rig.output.actions)
