@@ -258,9 +258,16 @@ def _device_names() -> list[str]:
 
 
 def output_names() -> list[str]:
-    """The outputs SDL's audio driver offers now, for ``[audio] device``; opens none."""
+    """The outputs SDL's audio driver offers now, for ``[audio] device``; opens none.
+    For the one-shot commands: with the mixer closed it ends with ``pygame.quit()``,
+    since a mixer opened later over a bare audio subsystem silently fails."""
+    if pygame.mixer.get_init():
+        return _device_names()
     from pygame._sdl2 import sdl2
 
     silence_alsa()
     sdl2.init_subsystem(sdl2.INIT_AUDIO)  # listing needs the subsystem, not an open device
-    return _device_names()
+    try:
+        return _device_names()
+    finally:
+        pygame.quit()

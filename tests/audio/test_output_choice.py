@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from device.audio.mixer import CHECK_EVERY, RETRY_EVERY
+from device.audio.mixer import CHECK_EVERY, RETRY_EVERY, output_names
 from device.audio.speaker import Speaker
 from device.clock import FakeClock
 from device.core.session import Sound
@@ -77,5 +77,15 @@ def test_idle_close_sets_the_quiet_spell(tmp_path, monkeypatch, seconds):
         assert speaker.show(IDLE, start) == pytest.approx(start + seconds)
         assert speaker.show(IDLE, speaker.clock.advance(seconds)) is None
         assert speaker.mixer.asleep
+    finally:
+        speaker.stop()
+
+
+def test_listing_the_outputs_leaves_the_mixer_able_to_open(tmp_path, monkeypatch):
+    use_disk_audio(monkeypatch, tmp_path / "default.raw")
+    assert output_names() == ["System audio output device"]
+    speaker = _speaker(tmp_path, monkeypatch, ["Speaker"])
+    try:
+        assert speaker.mixer.open and pygame.mixer.get_init()
     finally:
         speaker.stop()
