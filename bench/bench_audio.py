@@ -194,7 +194,7 @@ def timed_run(config, routine, out: Path, naive_folder: Path | None = None):
     speaker.prepare({"bench": routine})
     speaker.wait_ready(120)
     speaker.start()
-    watch, said = FileWatch(out, config["audio"]["buffer"] * 4), set()
+    watch, said = FileWatch(out, config.audio.buffer * 4), set()
     perform = naive_say(speaker, naive_folder) if naive_folder else speaker.perform
 
     def say(actions, now):
@@ -207,7 +207,7 @@ def timed_run(config, routine, out: Path, naive_folder: Path | None = None):
         watch.stop()
         speaker.stop()
     check_phrases(speaker, said)
-    errors = errors_ms(watch, planned, config["audio"]["frequency"])
+    errors = errors_ms(watch, planned, config.audio.frequency)
     return list(errors.values()), [e for p, e in errors.items() if p in spoken], watch
 
 
@@ -225,7 +225,7 @@ def press_to_sound(config, out: Path) -> list[float]:
     os.environ["SDL_DISKAUDIOFILE"] = str(out)
     speaker = Speaker(config, MonotonicClock())
     speaker.start()
-    watch, presses, pressed = FileWatch(out, config["audio"]["buffer"] * 4), queue.Queue(), []
+    watch, presses, pressed = FileWatch(out, config.audio.buffer * 4), queue.Queue(), []
     time.sleep(0.5)
 
     def button():
@@ -241,7 +241,7 @@ def press_to_sound(config, out: Path) -> list[float]:
     time.sleep(0.3)
     watch.stop()
     speaker.stop()
-    return list(errors_ms(watch, pressed, config["audio"]["frequency"], gap=0.1).values())
+    return list(errors_ms(watch, pressed, config.audio.frequency, gap=0.1).values())
 
 
 def press_after_idle(config, folder: Path) -> tuple[list[float], list[float]]:
@@ -259,7 +259,7 @@ def press_after_idle(config, folder: Path) -> tuple[list[float], list[float]]:
         assert not speaker.mixer.open, "the device did not close"
         out = folder / f"idle-{number}.raw"
         os.environ["SDL_DISKAUDIOFILE"] = str(out)
-        watch, presses, pressed = FileWatch(out, config["audio"]["buffer"] * 4), queue.Queue(), []
+        watch, presses, pressed = FileWatch(out, config.audio.buffer * 4), queue.Queue(), []
         threading.Thread(target=press_soon, args=(pressed, presses), daemon=True).start()
         presses.get()
         started = time.perf_counter()
@@ -268,7 +268,7 @@ def press_after_idle(config, folder: Path) -> tuple[list[float], list[float]]:
         time.sleep(0.3)
         watch.stop()
         speaker.show(idle, time.monotonic() + IDLE_CLOSE + 1)  # closing flushes the file
-        errors += errors_ms(watch, pressed, config["audio"]["frequency"], gap=0.1).values()
+        errors += errors_ms(watch, pressed, config.audio.frequency, gap=0.1).values()
     speaker.stop()
     return errors, calls
 
@@ -285,7 +285,7 @@ def reload_cost(config, folder: Path) -> tuple[int, float]:
     catalog = load_catalog([BUNDLED_ROUTINES])
     phrases = sorted(set().union(*(all_phrases(plan(r)) for r in catalog.routines.values())))
     os.environ["SDL_DISKAUDIOFILE"] = str(folder / "reload.raw")
-    speaker = Speaker({**config, "audio": {**config["audio"], "cache": str(folder)}}, FakeClock())
+    speaker = Speaker(config.replaced(audio={"cache": str(folder)}), FakeClock())
     speaker.start(background=False)
     for text in phrases[:LOADED]:  # a full set loaded, as after a long routine
         now = speaker.clock.advance(60)
@@ -343,7 +343,7 @@ def main() -> int:
 def report(config, ours, naive, presses, rendering, reload) -> None:
     (everything, spoken, watch), (naive_all, naive_spoken, _) = ours, naive
     press, closed, calls = presses
-    buffer, rate = config["audio"]["buffer"], config["audio"]["frequency"]
+    buffer, rate = config.audio.buffer, config.audio.frequency
     print(f"\nAudio benchmark ({buffer}-sample buffer at {rate} Hz, SDL disk driver)\n")
     print("| measure | median ms | p95 ms | max ms | n |")
     print("|---|---|---|---|---|")

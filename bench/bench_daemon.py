@@ -124,13 +124,12 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
     from gpiozero.pins.mock import MockFactory
 
     from device.clock import MonotonicClock
-    from device.config.schema import defaults
+    from device.config.schema import Config
     from device.core.controller import DEFAULT_GESTURES, Controller
-    from device.core.gestures import decoder_for
     from device.daemon.board import Board
     from device.daemon.library import Library
     from device.daemon.loop import Loop
-    from device.daemon.wiring import build_outputs, start_outputs
+    from device.daemon.wiring import build_outputs, decoder_for, start_outputs
 
     Device.pin_factory = MockFactory()
     acted = threading.Event()
@@ -145,10 +144,10 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
         def show(self, view, now):
             return None
 
-    config, clock = defaults(), MonotonicClock()
+    config, clock = Config(), MonotonicClock()
     args = type("Args", (), {"headless": False})()
     outputs = [*start_outputs(build_outputs(config, args, clock)), Stopwatch()]
-    parts = {"decoder": decoder_for(config), "gestures": DEFAULT_GESTURES}
+    parts = {"decoder": decoder_for(config.buttons), "gestures": DEFAULT_GESTURES}
     loop = Loop(Controller({}), outputs, clock, library=Library(work / "routines"), **parts)
     loop.board = Board(config, loop.post, clock)
     loop.board.start()
@@ -156,7 +155,7 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
     loop.post("ctl", {"cmd": "start", "name": "evening-wind-down"}, lambda answer: None)
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
-    pin = Device.pin_factory.pin(config["buttons"]["repeat"])
+    pin = Device.pin_factory.pin(config.buttons.repeat)
     times = []
     for _ in range(presses):
         pin.drive_low()

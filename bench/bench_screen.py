@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame  # after the SDL settings above
 
-from device.config.schema import defaults
+from device.config.schema import Config
 from device.core.catalog import load_catalog
 from device.core.session import Command, Session, State
 from device.core.timeline import plan
@@ -87,8 +87,7 @@ def cpu_table(routines) -> list[str]:
         for label, size, headless in [("headless", (800, 480), True)] + [
             (f"display {w}x{h}", (w, h), False) for w, h in SIZES
         ]:
-            config = defaults()
-            config["display"].update({"width": size[0], "height": size[1]})
+            config = Config().replaced(display={"width": size[0], "height": size[1]})
             screen = Screen(config, headless=headless)
             screen.start()
             try:

@@ -13,19 +13,16 @@ import time
 from array import array
 from pathlib import Path
 
-from device.config.schema import defaults
+from device.config.schema import Config
 from device.daemon.inotify import IN_MODIFY, Inotify
 
 FRAME = 0.005  # seconds per analysis frame
 LOUD = 500  # |sample| that counts as sound (speech and ducked ticks are far above)
 
 
-def audio_config(tmp_path: Path, **audio) -> dict:
+def audio_config(tmp_path: Path, **audio) -> Config:
     """The default config with the speech cache in ``tmp_path`` (never the user's)."""
-    config = defaults()
-    config["audio"]["cache"] = str(tmp_path / "speech-cache")
-    config["audio"].update(audio)
-    return config
+    return Config().replaced(audio={"cache": str(tmp_path / "speech-cache"), **audio})
 
 
 def use_disk_audio(monkeypatch, path: Path, delay_ms: int | None = None) -> None:

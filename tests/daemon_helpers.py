@@ -12,7 +12,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from device.clock import FakeClock
 from device.config.paths import BUNDLED_ROUTINES
-from device.config.schema import defaults
+from device.config.schema import Config
 from device.core.outputs import RecordingOutput
 from device.daemon.control import EventLog
 from device.daemon.loop import Loop
@@ -52,7 +52,7 @@ class Rig:
     clock: FakeClock
     output: RecordingOutput
     factory: MockFactory
-    config: dict
+    config: Config
     folder: Path
 
     def step(self, seconds: float = 0.0) -> None:
@@ -72,12 +72,15 @@ class Rig:
         self.clock.current = end
         self.loop.run_once(timeout=0)
 
+    def pin(self, button: str) -> int:
+        return self.config.buttons.pins()[button]
+
     def down(self, button: str) -> None:
-        self.factory.pin(self.config["buttons"][button]).drive_low()
+        self.factory.pin(self.pin(button)).drive_low()
         self.step()
 
     def up(self, button: str) -> None:
-        self.factory.pin(self.config["buttons"][button]).drive_high()
+        self.factory.pin(self.pin(button)).drive_high()
         self.step()
 
     def press(self, button: str, length: float = 0.2) -> None:
@@ -105,10 +108,7 @@ def make_rig(
 ) -> Rig:
     """Build the loop as the daemon does (wiring.build_loop), with config ``sections``
     overlaid on the defaults; the state's wall clock moves with the FakeClock."""
-    config = defaults()
-    config["routines"]["selected"] = "demo"
-    for section, values in sections.items():
-        config[section].update(values)
+    config = Config().replaced(routines={"selected": "demo"}).replaced(**sections)
     folder = tmp_path / "routines"
     if not folder.exists():
         routines_dir(tmp_path)

@@ -24,6 +24,8 @@ from device.audio.mixer import CHECK_EVERY, Mixer, Once, Output
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
 from device.audio.speech import configured_cache
+from device.clock import Clock
+from device.config.schema import Config
 from device.core.routine import Routine
 from device.core.session import Action, Say, Sound
 from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
@@ -39,21 +41,23 @@ IN_PROGRESS = ("running", "paused", "waiting")  # never closed: resume must be i
 class Speaker:
     """The Output that speaks; construct as ``Speaker(config, clock)``."""
 
-    def __init__(self, config: Mapping, clock, devices: Callable[[], list[str]] | None = None):
-        voice, audio = config["voice"], config["audio"]
-        self.clock, self.enabled = clock, audio["enabled"]
+    def __init__(
+        self, config: Config, clock: Clock, devices: Callable[[], list[str]] | None = None
+    ) -> None:
+        voice, audio = config.voice, config.audio
+        self.clock, self.enabled = clock, audio.enabled
         self.cache = configured_cache(config)
-        self.estimate = estimated_length(voice["rate"])
-        self.quiet = QuietHours.parse(voice["quiet_hours"])
-        self.volumes = (voice["volume"], audio["effects_volume"], voice["quiet_volume"])
-        self.sounds_folder = audio["sounds"]
+        self.estimate = estimated_length(voice.rate)
+        self.quiet = QuietHours.parse(voice.quiet_hours)
+        self.volumes = (voice.volume, audio.effects_volume, voice.quiet_volume)
+        self.sounds_folder = audio.sounds
         self.ready = threading.Event()
         self.queue = SpeechQueue()
         self.once = Once()
-        output = Output(audio["device"], audio["idle_close"])
+        output = Output(audio.device, audio.idle_close)
         self.mixer = Mixer(
-            audio["frequency"],
-            audio["buffer"],
+            audio.frequency,
+            audio.buffer,
             clock,
             devices,
             self._forget_sounds,

@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from device.config.paths import cache_folder
+from device.config.schema import Config
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +175,11 @@ class SpeechCache:
         return removed
 
 
-def configured_cache(config) -> SpeechCache:
+def configured_cache(config: Config) -> SpeechCache:
     """The speech cache the config names (the user's cache folder unless it says)."""
-    voice, audio = config["voice"], config["audio"]
-    folder = Path(audio["cache"]) if audio["cache"] else cache_folder() / "speech"
-    return SpeechCache(folder, voice["voice"], voice["rate"], audio["cache_mb"])
+    voice, audio = config.voice, config.audio
+    folder = Path(audio.cache) if audio.cache else cache_folder() / "speech"
+    return SpeechCache(folder, voice.voice, voice.rate, audio.cache_mb)
 
 
 class _Worker:

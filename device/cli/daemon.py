@@ -77,7 +77,7 @@ def run_daemon(
             stack.callback(loop.tracker.store.log.flush)
         loop.wait = wait or loop.wait
         if not demo:
-            server = ControlServer(socket_path(config["daemon"]["socket"]), submitter(loop.post))
+            server = ControlServer(socket_path(config.daemon.socket), submitter(loop.post))
             server.start()
             stack.callback(server.stop)
             log.info("control socket %s", server.path)
@@ -100,8 +100,8 @@ def _build(config, args, clock, outputs: list, **parts) -> Loop:
     """The loop over the configured routines, or over the bundled demo for `demo`."""
     if getattr(args, "demo", False):
         return build_loop(config, BUNDLED_ROUTINES, clock, outputs, selected="demo", **parts)
-    folder = routines_folder(args.routines, config["routines"]["folder"])
-    store = StateStore(state_folder(config["daemon"]["state"]))
+    folder = routines_folder(args.routines, config.routines.folder)
+    store = StateStore(state_folder(config.daemon.state))
     return build_loop(config, folder, clock, outputs, store=store, **parts)
 
 
@@ -164,7 +164,7 @@ def run_ctl(args: argparse.Namespace) -> int:
 
 def _configured_socket(args: argparse.Namespace) -> str:
     try:
-        return configured(args)["daemon"]["socket"]
+        return configured(args).daemon.socket
     except MassageTimerError:
         return ""
 
@@ -204,7 +204,7 @@ def _script_demo(loop: Loop) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    store = StateStore(state_folder(configured(args)["daemon"]["state"]))
+    store = StateStore(state_folder(configured(args).daemon.state))
     sessions, skipped = store.log.read()
     shown = sessions[-args.limit :] if args.limit > 0 else sessions
     if not shown:

@@ -8,6 +8,7 @@ wrong, each problem with its fix.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ from device import __version__
 from device.cli import probes
 from device.cli.probes import Finding
 from device.cli.routines import configured
-from device.config.schema import SCHEMA
+from device.config.loading import load_forgiving
+from device.config.schema import SCHEMA, Config
 from device.core.tomlsource import read_source
 from device.exc import InvalidFileError
 
@@ -62,11 +64,9 @@ def _line(finding: Finding) -> str:
     return f"{text}\n              -> {finding.fix}" if finding.fix else text
 
 
-def _config_findings(config) -> list[Finding]:
+def _config_findings(config: Config) -> list[Finding]:
     if not config.path:
         return [Finding("config", "no config file: built-in defaults")]
-    from device.config.schema import load_forgiving
-
     _, problems = load_forgiving(Path(config.path))
     found = [Finding("config", config.path)]
     return found + [
@@ -74,9 +74,10 @@ def _config_findings(config) -> list[Finding]:
     ]
 
 
-def effective_config(config, every_key: bool = False) -> list[str]:
+def effective_config(config: Config, every_key: bool = False) -> list[str]:
     """``section.key = value  from`` for every key set in the file (or every key)."""
     lines_of = _key_lines(config.path)
+    values = dataclasses.asdict(config)  # {section: {key: value}}
     shown = []
     for section, keys in SCHEMA.items():
         for key in keys:
@@ -84,7 +85,7 @@ def effective_config(config, every_key: bool = False) -> list[str]:
             if line is None and not every_key:
                 continue
             where = f"{config.path}:{line}" if line else "default"
-            shown.append(f"{section}.{key} = {config[section][key]!r}  {where}")
+            shown.append(f"{section}.{key} = {values[section][key]!r}  {where}")
     if not every_key:
         shown.append("every other key: its default (doctor --all lists them)")
     return shown
@@ -102,7 +103,7 @@ def _key_lines(path: str) -> dict[tuple, int]:
 def run_audio_devices(args: argparse.Namespace) -> int:
     from device.audio.mixer import output_names
 
-    wanted = configured(args)["audio"]["device"]
+    wanted = configured(args).audio.device
     names = output_names()
     for name in names:
         print(f"{'*' if name == wanted else ' '} {name}")

@@ -6,6 +6,7 @@ or edit that solves it. Probes never change anything and never keep a device ope
 
 from __future__ import annotations
 
+import argparse
 import grp
 import os
 import pwd
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from device.config.paths import routines_folder
+from device.config.schema import Config
 from device.core.catalog import load_catalog
-from device.core.gestures import BUTTONS
 
 SERVICE = "massage-timer.service"
 SERVICE_USER = "massage-timer"
@@ -38,7 +39,7 @@ class Finding:
     fix: str = ""
 
 
-def buttons(config) -> list[Finding]:
+def buttons(config: Config) -> list[Finding]:
     """The pin factory gpiozero picks, and what each configured button's pin reads now."""
     try:
         from gpiozero import Device, DigitalInputDevice
@@ -52,9 +53,9 @@ def buttons(config) -> list[Finding]:
             why = str(fallbacks[0].message) if fallbacks else str(error)  # lgpio's is first
             return [Finding("buttons", f"no GPIO: {why}", LGPIO_FIX)]
     name = type(factory).__name__.removesuffix("Factory")
-    single = config["buttons"]["single_button"]
     reads = [
-        _read_pin(DigitalInputDevice, factory, b, config) for b in (["play"] if single else BUTTONS)
+        _read_pin(DigitalInputDevice, factory, button, pin)
+        for button, pin in config.buttons.in_use().items()
     ]
     good = [r.text for r in reads if not r.fix]
     return [
@@ -63,8 +64,7 @@ def buttons(config) -> list[Finding]:
     ]
 
 
-def _read_pin(kind, factory, button: str, config) -> Finding:
-    pin = config["buttons"][button]
+def _read_pin(kind, factory, button: str, pin: int) -> Finding:
     try:
         device = kind(pin, pull_up=True, pin_factory=factory)
     except Exception as error:
@@ -147,14 +147,14 @@ def service() -> list[Finding]:
     return [Finding("service", text)]
 
 
-def routines(args, config) -> list[Finding]:
-    folder = routines_folder(args.routines, config["routines"]["folder"])
+def routines(args: argparse.Namespace, config: Config) -> list[Finding]:
+    folder = routines_folder(args.routines, config.routines.folder)
     catalog = load_catalog([folder])
     text = f"{folder}: {len(catalog.routines)} routines, {len(catalog.programs)} programs"
     found = [Finding("routines", text)]
     for problem in catalog.problems:
         found.append(Finding("routines", str(problem), "edit it; `massage-timer check` retells"))
-    selected = config["routines"]["selected"]
+    selected = config.routines.selected
     if catalog.routines and selected not in catalog.routines:
         fix = f"set routines.selected to one of: {', '.join(catalog.names)}"
         found.append(Finding("routines", f'selected routine "{selected}" is not there', fix))
@@ -170,9 +170,9 @@ def _output(command: list[str]) -> str:
     return (result.stdout.strip().splitlines() or [""])[0]
 
 
-def audio(config) -> list[Finding]:
+def audio(config: Config) -> list[Finding]:
     """The outputs SDL finds with the service's driver, and the one the config picks."""
-    if not config["audio"]["enabled"]:
+    if not config.audio.enabled:
         return [Finding("audio", "disabled in the config (audio.enabled = false)")]
     from device.audio.mixer import output_names
 
@@ -183,7 +183,7 @@ def audio(config) -> list[Finding]:
         return [
             Finding("audio", f"no audio driver ({driver}): {error}", "sudo apt install alsa-utils")
         ]
-    wanted = config["audio"]["device"]
+    wanted = config.audio.device
     if not names:
         fix = "plug in or pair a speaker; `aplay -l` lists the sound cards the kernel sees"
         return [Finding("audio", f"no output found ({driver})", fix)]
@@ -195,11 +195,11 @@ def audio(config) -> list[Finding]:
     return found
 
 
-def display(config) -> list[Finding]:
+def display(config: Config) -> list[Finding]:
     """The video driver SDL opens with the service's settings, and the screen size."""
-    if not config["display"]["enabled"]:
+    if not config.display.enabled:
         return [Finding("display", "disabled in the config (display.enabled = false)")]
-    framebuffer = config["display"]["framebuffer"]
+    framebuffer = config.display.framebuffer
     if framebuffer:
         if os.access(framebuffer, os.W_OK):
             return [Finding("display", f"framebuffer {framebuffer}")]

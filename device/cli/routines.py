@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from device.audio.speech import configured_cache, espeak_problem
-from device.config.paths import routines_folder
-from device.config.schema import Config, find_config, load_checked, load_forgiving
+from device.config.loading import load_checked, load_forgiving
+from device.config.paths import find_config, routines_folder
+from device.config.schema import Config
 from device.core.audible import Fate, Heard, audible
 from device.core.catalog import Catalog, load_catalog
 from device.core.durations import format_clock, format_short
@@ -50,7 +51,7 @@ def configured(args: argparse.Namespace) -> Config:
 
 def catalog_of(args: argparse.Namespace, config: Config | None = None) -> Catalog:
     config = config if config is not None else configured(args)
-    return load_catalog([routines_folder(args.routines, config["routines"]["folder"])])
+    return load_catalog([routines_folder(args.routines, config.routines.folder)])
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def _counted(number: int, noun: str) -> str:
 def speech_lengths(config: Config) -> Callable[[str], float]:
     """Each phrase's rendered length where the speech cache has it (only read, never
     written), else an estimate from its words at the configured rate."""
-    cache, estimate = configured_cache(config), estimated_length(config["voice"]["rate"])
+    cache, estimate = configured_cache(config), estimated_length(config.voice.rate)
 
     def length(text: str) -> float:
         rendered = cache.length(text)
@@ -117,7 +118,7 @@ def _step_label(routine: Routine, index: int) -> str:
 
 def _folder_setting(config_path: Path | None) -> str:
     """The configured folder; a broken config is reported separately, so no need here."""
-    return load_forgiving(config_path)[0]["routines"]["folder"]
+    return load_forgiving(config_path)[0].routines.folder
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     size = _size(args.size)
     config = configured(args)
     catalog = catalog_of(args, config)
-    name = args.routine or config["routines"]["selected"]
+    name = args.routine or config.routines.selected
     if name not in catalog.routines:
         raise UnknownRoutineError(name, catalog.names)
     routine = catalog.routines[name]
@@ -62,7 +62,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
 
     from device.display.screen import render
 
-    pygame.image.save(render(view, size, config["display"]["mirror_face"]), args.out)
+    pygame.image.save(render(view, size, config.display.mirror_face), args.out)
     print(f"wrote {args.out} ({size[0]}x{size[1]})", file=sys.stderr)
     return 0
 

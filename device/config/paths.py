@@ -8,6 +8,17 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_ROUTINES = PACKAGE_ROOT / "routines"
 SYSTEM_ROUTINES = Path("/etc/massage-timer/routines")
+SYSTEM_CONFIG = Path("/etc/massage-timer/config.toml")
+
+
+def find_config(explicit: str | None = None) -> Path | None:
+    """``--config``, else the system service's, else the user's config file; None: defaults."""
+    if explicit:
+        return Path(explicit)
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    user = _xdg("XDG_CONFIG_HOME", ".config") / "config.toml"
+    return user if user.exists() else None
 
 
 def routines_folder(explicit: str | None, configured: str = "") -> Path:

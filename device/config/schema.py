@@ -1,210 +1,163 @@
-"""The config file: a typed schema, every key documented, every problem collected.
+"""Every config key, in one place: a frozen dataclass per section of config.toml.
 
-Looked up in order: ``--config PATH``, ``/etc/massage-timer/config.toml`` (the
-system service), ``$XDG_CONFIG_HOME/massage-timer/config.toml``, else defaults.
+To add a key, add one line to its section below: the field's name is the key,
+its type annotation what the code reads, and ``setting(...)`` its kind, default
+and help (the README's config table is checked against these by tests/test_docs.py).
+The code reads ``config.voice.rate``; loading.py fills it from the file.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, get_type_hints
 
-from device.core.speech_rules import parse_span
-from device.core.tomlsource import read_source
-from device.core.validate import Checker
-from device.exc import InvalidFileError, Problem
+from device.config.types import (
+    Boolean,
+    Choice,
+    ConfigValue,
+    Duration,
+    Integer,
+    Number,
+    Pin,
+    Span,
+    Text,
+)
+from device.core.gestures import BUTTONS
 
-SYSTEM_CONFIG = Path("/etc/massage-timer/config.toml")
+T = TypeVar("T")
+_KIND = "config kind"  # the dataclass field metadata that holds the key's ConfigValue
+
+
+def setting(kind: ConfigValue[T]) -> T:
+    """A section field whose default, parsing and help come from ``kind``."""
+    return field(default=kind.default, metadata={_KIND: kind})
 
 
 @dataclass(frozen=True)
-class Key:
-    """One config key: its kind, default, limits and a line of help for the docs."""
-
-    kind: str  # text, int, float, bool, duration, choice, pin, span ("22:00-07:00")
-    default: Any
-    help: str
-    low: float = 0
-    high: float = 0
-    choices: tuple[str, ...] = ()
+class RoutinesConfig:
+    folder: str = setting(Text("", "routines folder; empty means the bundled routines/"))
+    selected: str = setting(Text("demo", "routine selected at start-up"))
+    program: str = setting(Text("", "program to follow (a file in routines/programs), or empty"))
+    program_start: str = setting(Text("", "first day of the program, YYYY-MM-DD"))
 
 
-SCHEMA: dict[str, dict[str, Key]] = {
-    "routines": {
-        "folder": Key("text", "", "routines folder; empty means the bundled routines/"),
-        "selected": Key("text", "demo", "routine selected at start-up"),
-        "program": Key("text", "", "program to follow (a file in routines/programs), or empty"),
-        "program_start": Key("text", "", "first day of the program, YYYY-MM-DD"),
-    },
-    "voice": {
-        "voice": Key("text", "en", "espeak-ng voice (see `massage-timer voices`)"),
-        "rate": Key("int", 150, "words per minute", 80, 300),
-        "volume": Key("float", 0.8, "speech volume, 0 to 1", 0, 1),
-        "quiet_hours": Key("span", "", 'lower volume between these times, e.g. "22:00-07:00"'),
-        "quiet_volume": Key("float", 0.4, "speech and sound volume during quiet hours", 0, 1),
-    },
-    "audio": {
-        "enabled": Key("bool", True, "false runs display-only"),
-        "device": Key("text", "", "output by name (`massage-timer audio-devices`); empty: default"),
-        "idle_close": Key(
-            "duration", 5.0, "quiet seconds before the output closes; 0: never (Bluetooth)", 0, 3600
-        ),
-        "frequency": Key("int", 22050, "mixer sample rate, Hz", 8000, 48000),
-        "buffer": Key("int", 256, "mixer buffer, samples; 512 if sound crackles", 128, 4096),
-        "effects_volume": Key("float", 0.6, "chimes, ticks and beeps, 0 to 1", 0, 1),
-        "sounds": Key("text", "", "folder of extra .wav/.ogg files routines may name"),
-        "cache": Key("text", "", "speech cache folder; empty means the user cache folder"),
-        "cache_mb": Key("int", 200, "speech cache size limit, MB", 5, 5000),
-    },
-    "buttons": {
-        "play": Key("pin", 17, "PLAY button, BCM number"),
-        "next": Key("pin", 27, "NEXT button, BCM number"),
-        "repeat": Key("pin", 22, "REPEAT button, BCM number"),
-        "hold": Key("duration", 1.0, "seconds that make a press a hold", 0.3, 5),
-        "bounce": Key("duration", 0.05, "debounce time, seconds", 0, 0.5),
-        "double": Key("duration", 0.4, "double-press window in single-button mode", 0.1, 1.5),
-        "single_button": Key("bool", False, "one button: press, double-press, hold"),
-    },
-    "motion": {
-        "enabled": Key("bool", False, "PIR motion sensor wakes the screen"),
-        "pin": Key("pin", 4, "PIR sensor output, BCM number"),
-        "pause_after": Key("duration", 0.0, "pause when nobody is near; 0 = never", 0, 3600),
-    },
-    "led": {
-        "enabled": Key("bool", False, "status LED: steady when running, breathing when paused"),
-        "pin": Key("pin", 23, "LED (with resistor), BCM number; 18 is the I2S amp's clock"),
-    },
-    "display": {
-        "enabled": Key("bool", True, "false runs audio-only"),
-        "width": Key("int", 0, "window width; 0 = the screen's own", 0, 7680),
-        "height": Key("int", 0, "window height; 0 = the screen's own", 0, 4320),
-        "rotation": Key("choice", "0", "degrees clockwise", choices=("0", "90", "180", "270")),
-        "mirror_face": Key("bool", True, "draw the face map as the user's reflection"),
-        "wake": Key("duration", 60.0, "seconds the idle screen stays lit", 5, 3600),
-        "framebuffer": Key("text", "", "write frames to this /dev/fbN (SPI panels) instead of SDL"),
-    },
-    "daemon": {
-        "socket": Key("text", "", "control socket; empty: the runtime folder"),
-        "state": Key("text", "", "resume and history folder; empty: user state"),
-        "resume_window": Key("duration", 6 * 3600.0, "offer to resume within", 0, 7 * 86400),
-    },
-}
+@dataclass(frozen=True)
+class VoiceConfig:
+    voice: str = setting(Text("en", "espeak-ng voice (see `massage-timer voices`)"))
+    rate: int = setting(Integer(150, "words per minute", 80, 300))
+    volume: float = setting(Number(0.8, "speech volume, 0 to 1", 0, 1))
+    quiet_hours: str = setting(Span("", 'lower volume between these times, e.g. "22:00-07:00"'))
+    quiet_volume: float = setting(Number(0.4, "speech and sound volume during quiet hours", 0, 1))
 
 
-class Config(dict):
-    """``config["voice"]["rate"]``: every section and key present, defaults filled in."""
-
-    path: str = ""
-
-
-def defaults() -> Config:
-    config = Config(
-        {name: {k: key.default for k, key in keys.items()} for name, keys in SCHEMA.items()}
+@dataclass(frozen=True)
+class AudioConfig:
+    enabled: bool = setting(Boolean(True, "false runs display-only"))
+    device: str = setting(
+        Text("", "output by name (`massage-timer audio-devices`); empty: default")
     )
-    return config
+    idle_close: float = setting(
+        Duration(5.0, "quiet seconds before the output closes; 0: never (Bluetooth)", 0, 3600)
+    )
+    frequency: int = setting(Integer(22050, "mixer sample rate, Hz", 8000, 48000))
+    buffer: int = setting(Integer(256, "mixer buffer, samples; 512 if sound crackles", 128, 4096))
+    effects_volume: float = setting(Number(0.6, "chimes, ticks and beeps, 0 to 1", 0, 1))
+    sounds: str = setting(Text("", "folder of extra .wav/.ogg files routines may name"))
+    cache: str = setting(Text("", "speech cache folder; empty means the user cache folder"))
+    cache_mb: int = setting(Integer(200, "speech cache size limit, MB", 5, 5000))
 
 
-def find_config(explicit: str | None = None) -> Path | None:
-    """The config file to read, or None for built-in defaults."""
-    if explicit:
-        return Path(explicit)
-    if SYSTEM_CONFIG.exists():
-        return SYSTEM_CONFIG
-    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    user = xdg / "massage-timer" / "config.toml"
-    return user if user.exists() else None
+@dataclass(frozen=True)
+class ButtonsConfig:
+    play: int = setting(Pin(17, "PLAY button, BCM number"))
+    next: int = setting(Pin(27, "NEXT button, BCM number"))
+    repeat: int = setting(Pin(22, "REPEAT button, BCM number"))
+    hold: float = setting(Duration(1.0, "seconds that make a press a hold", 0.3, 5))
+    bounce: float = setting(Duration(0.05, "debounce time, seconds", 0, 0.5))
+    double: float = setting(Duration(0.4, "double-press window in single-button mode", 0.1, 1.5))
+    single_button: bool = setting(Boolean(False, "one button: press, double-press, hold"))
+
+    def pins(self) -> dict[str, int]:
+        """Each button's pin, by name."""
+        return {"play": self.play, "next": self.next, "repeat": self.repeat}
+
+    def in_use(self) -> dict[str, int]:
+        """The buttons in use and their pins: PLAY alone in single-button mode."""
+        pins = self.pins()
+        return {name: pins[name] for name in (["play"] if self.single_button else BUTTONS)}
 
 
-def load_config(path: Path | None) -> Config:
-    """Defaults overlaid with ``path``; InvalidFileError lists every problem."""
-    config, problems = read_config(path)
-    if problems:
-        raise InvalidFileError(problems)
-    return config
+@dataclass(frozen=True)
+class MotionConfig:
+    enabled: bool = setting(Boolean(False, "PIR motion sensor wakes the screen"))
+    pin: int = setting(Pin(4, "PIR sensor output, BCM number"))
+    pause_after: float = setting(Duration(0.0, "pause when nobody is near; 0 = never", 0, 3600))
 
 
-def read_config(path: Path | None) -> tuple[Config, list[Problem]]:
-    """Defaults overlaid with ``path``, and its problems; each bad key keeps its default."""
-    config = defaults()
-    if path is None:
-        return config, []
-    try:
-        checker = Checker(read_source(path))
-    except InvalidFileError as error:  # unreadable or not TOML: every key keeps its default
-        return config, error.problems
-    checker.unknown_keys(checker.source.data, SCHEMA, (), "")
-    for name, keys in SCHEMA.items():
-        section = checker.get(checker.source.data, name, dict, (), "", {})
-        checker.unknown_keys(section, keys, (name,), name)
-        for key_name, key in keys.items():
-            config[name][key_name] = _value(checker, section, key_name, key, name)
-    config.path = str(path)
-    return config, sorted(checker.problems, key=lambda p: p.line)
+@dataclass(frozen=True)
+class LedConfig:
+    enabled: bool = setting(
+        Boolean(False, "status LED: steady when running, breathing when paused")
+    )
+    pin: int = setting(Pin(23, "LED (with resistor), BCM number; 18 is the I2S amp's clock"))
 
 
-def _value(checker: Checker, section: dict, name: str, key: Key, label: str) -> Any:
-    where = (label,)
-    if key.kind == "text":
-        return checker.get(section, name, str, where, label, key.default)
-    if key.kind == "bool":
-        return checker.get(section, name, bool, where, label, key.default)
-    if key.kind == "int":
-        return checker.integer(
-            section, name, where, label, key.default, int(key.low), int(key.high)
-        )
-    if key.kind == "pin":
-        return checker.integer(section, name, where, label, key.default, 2, 27)
-    if key.kind == "choice":
-        if isinstance(section.get(name), int):
-            section = {**section, name: str(section[name])}
-        return checker.choice(section, name, where, label, key.default, key.choices)
-    if key.kind == "duration":
-        return checker.duration(section, name, where, label, key.default, key.low, key.high)
-    if key.kind == "span":
-        text = checker.get(section, name, str, where, label, key.default)
-        if text.strip() and parse_span(text) is None:
-            message = f'must be like "22:00-07:00", not "{text}"'
-            checker.report((label, name), f"{label}.{name}", message)
-            return key.default
-        return text
-    value = checker.get(section, name, float, where, label, key.default)
-    if not key.low <= value <= key.high:
-        checker.report(
-            (label, name), f"{label}.{name}", f"must be {key.low:g} to {key.high:g}, not {value:g}"
-        )
-        return key.default
-    return value
+@dataclass(frozen=True)
+class DisplayConfig:
+    enabled: bool = setting(Boolean(True, "false runs audio-only"))
+    width: int = setting(Integer(0, "window width; 0 = the screen's own", 0, 7680))
+    height: int = setting(Integer(0, "window height; 0 = the screen's own", 0, 4320))
+    rotation: str = setting(Choice("0", "degrees clockwise", choices=("0", "90", "180", "270")))
+    mirror_face: bool = setting(Boolean(True, "draw the face map as the user's reflection"))
+    wake: float = setting(Duration(60.0, "seconds the idle screen stays lit", 5, 3600))
+    framebuffer: str = setting(
+        Text("", "write frames to this /dev/fbN (SPI panels) instead of SDL")
+    )
 
 
-def check_pins(config: Config) -> list[Problem]:
-    """Two functions on one pin is a wiring mistake worth catching before start-up."""
-    used: dict[int, str] = {}
-    problems = []
-    buttons = ("play",) if config["buttons"]["single_button"] else ("play", "next", "repeat")
-    wanted = [("buttons", b) for b in buttons]  # single-button mode leaves the others free
-    wanted += [(s, "pin") for s in ("motion", "led") if config[s]["enabled"]]
-    for section, key in wanted:
-        pin = config[section][key]
-        if pin in used:
-            message = f"GPIO{pin} is already used by {used[pin]}"
-            problems.append(Problem(config.path or "config", 1, f"{section}.{key}", message))
-        used[pin] = f"{section}.{key}"
-    return problems
+@dataclass(frozen=True)
+class DaemonConfig:
+    socket: str = setting(Text("", "control socket; empty: the runtime folder"))
+    state: str = setting(Text("", "resume and history folder; empty: user state"))
+    resume_window: float = setting(Duration(6 * 3600.0, "offer to resume within", 0, 7 * 86400))
 
 
-def load_checked(path: Path | None) -> Config:
-    """The strict reader, for ``check``: any problem is an InvalidFileError."""
-    config, problems = read_config(path)
-    problems += check_pins(config)
-    if problems:
-        raise InvalidFileError(problems)
-    return config
+@dataclass(frozen=True)
+class Config:
+    """The whole config: one attribute per section, every key present (defaults filled in)."""
+
+    routines: RoutinesConfig = field(default_factory=RoutinesConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    led: LedConfig = field(default_factory=LedConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    path: str = field(default="", compare=False)  # the file it came from; "" for defaults
+
+    def replaced(self, **sections: Mapping[str, Any]) -> Config:
+        """A copy with some keys changed (``voice={"rate": 120}``), each checked by its kind."""
+        changes = {}
+        for name, values in sections.items():
+            kinds = SCHEMA[name]
+            parsed = {key: kinds[key].parse(value) for key, value in values.items()}
+            changes[name] = dataclasses.replace(getattr(self, name), **parsed)
+        return dataclasses.replace(self, **changes)
 
 
-def load_forgiving(path: Path | None) -> tuple[Config, list[Problem]]:
-    """For the daemon and the other commands: a typo must not leave the mirror dead after
-    a reboot, so each bad key keeps its default and the problems are handed back to log."""
-    config, problems = read_config(path)
-    return config, problems + check_pins(config)
+def _kinds(section: type) -> dict[str, ConfigValue[Any]]:
+    return {f.name: f.metadata[_KIND] for f in dataclasses.fields(section)}
+
+
+SECTIONS: dict[str, type] = {
+    name: kind
+    for name, kind in get_type_hints(Config).items()
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind)
+}
+# section -> key -> its kind, in file order: what the loader and the README table follow
+SCHEMA: dict[str, dict[str, ConfigValue[Any]]] = {
+    name: _kinds(section) for name, section in SECTIONS.items()
+}

@@ -74,13 +74,3 @@ class GestureDecoder:
             if state.pending_up is not None:
                 deadlines.append(state.pending_up + self.double)
         return min(deadlines, default=None)
-
-
-def decoder_for(config) -> GestureDecoder:  # config: the loaded config mapping
-    section = config["buttons"]
-    return GestureDecoder(
-        hold=section["hold"],
-        bounce=section["bounce"],
-        double=section["double"],
-        single_button=section["single_button"],
-    )

@@ -7,14 +7,16 @@ records a Problem, so one pass reports everything wrong with a file.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 from device.core.durations import format_short, parse_duration
 from device.core.tomlsource import Source, Where
 from device.exc import InvalidFileError, Problem
 
-_MISSING = object()
+T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 
 class Checker:
@@ -44,17 +46,19 @@ class Checker:
             self.report((*where, key), _join(label, key), f"unknown key{hint}")
 
     def get(self, table: dict, key: str, kind: type, where: Where, label: str, default: Any) -> Any:
-        value = table.get(key, _MISSING)
-        if value is _MISSING:
+        return self.parse(table, key, where, label, default, functools.partial(as_kind, kind=kind))
+
+    def parse(
+        self, table: dict, key: str, where: Where, label: str, default: T, parse: Callable[[Any], T]
+    ) -> T:
+        """``parse(table[key])``; the default when the key is absent, or (reported) wrong."""
+        if key not in table:
             return default
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.report(
-                (*where, key), _join(label, key), f"must be {_KIND[kind]}, not {_show(value)}"
-            )
+        try:
+            return parse(table[key])
+        except ValueError as error:
+            self.report((*where, key), _join(label, key), str(error))
             return default
-        return value
 
     def required_text(self, table: dict, key: str, where: Where, label: str) -> str:
         if key not in table:
@@ -76,11 +80,7 @@ class Checker:
     def integer(
         self, table: dict, key: str, where: Where, label: str, default: int, low: int, high: int
     ) -> int:
-        value = self.get(table, key, int, where, label, default)
-        if not low <= value <= high:
-            self.report((*where, key), _join(label, key), f"must be {low} to {high}, not {value}")
-            return default
-        return value
+        return self.parse(table, key, where, label, default, lambda raw: as_int(raw, low, high))
 
     def duration(
         self,
@@ -92,35 +92,59 @@ class Checker:
         low: float,
         high: float,
     ) -> float:
-        if key not in table:
-            return default
-        raw = table[key]
-        try:
-            seconds = parse_duration(raw)
-        except ValueError:
-            message = f'must be a duration like "45s", "1m30s" or 90, not {_show(raw)}'
-            self.report((*where, key), _join(label, key), message)
-            return default
-        if not low <= seconds <= high:
-            span = f"{format_short(low)} to {format_short(high)}"
-            self.report((*where, key), _join(label, key), f"must be {span}, not {_show(raw)}")
-            return default
-        return seconds
+        return self.parse(
+            table, key, where, label, default, lambda raw: as_duration(raw, low, high)
+        )
 
     def choice(
         self, table: dict, key: str, where: Where, label: str, default: str, choices: Iterable[str]
     ) -> str:
-        choices = list(choices)
-        value = self.get(table, key, str, where, label, default)
-        if value in choices:
-            return value
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        names = ", ".join(f"'{c}'" for c in choices)
-        self.report(
-            (*where, key), _join(label, key), f"must be one of {names}, not {_show(value)}{hint}"
-        )
-        return default
+        options = tuple(choices)
+        return self.parse(table, key, where, label, default, lambda raw: as_choice(raw, options))
+
+
+# Each parser returns the value as its kind or raises ValueError with the message to show.
+
+
+def as_kind(value: object, kind: type[T]) -> T:
+    """``value`` itself when it is a ``kind`` (a whole number is a fine float)."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return cast(T, float(value))
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"must be {_KIND[kind]}, not {show(value)}")
+    return value
+
+
+def as_int(value: object, low: int, high: int) -> int:
+    return in_range(as_kind(value, int), low, high)
+
+
+def in_range(value: N, low: float, high: float) -> N:
+    if not low <= value <= high:
+        raise ValueError(f"must be {_number(low)} to {_number(high)}, not {_number(value)}")
+    return value
+
+
+def as_duration(raw: object, low: float, high: float) -> float:
+    """Seconds from ``"1m30s"``, ``"45s"`` or a number, within ``low`` to ``high``."""
+    try:
+        seconds = parse_duration(raw)
+    except ValueError:
+        raise ValueError(f'must be a duration like "45s", "1m30s" or 90, not {show(raw)}') from None
+    if not low <= seconds <= high:
+        span = f"{format_short(low)} to {format_short(high)}"
+        raise ValueError(f"must be {span}, not {show(raw)}")
+    return seconds
+
+
+def as_choice(value: object, choices: Sequence[str]) -> str:
+    text = as_kind(value, str)
+    if text in choices:
+        return text
+    close = difflib.get_close_matches(text, choices, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    names = ", ".join(f"'{c}'" for c in choices)
+    raise ValueError(f"must be one of {names}, not {show(text)}{hint}")
 
 
 _KIND = {
@@ -137,7 +161,12 @@ def _join(label: str, key: str) -> str:
     return f"{label}.{key}" if label else key
 
 
-def _show(value: Any) -> str:
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def show(value: object) -> str:
+    """``value`` as it would be written in the file, for messages."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):

@@ -13,7 +13,7 @@ import logging
 import warnings
 from collections.abc import Callable
 
-from device.core.gestures import BUTTONS
+from device.config.schema import Config
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class Board:
     """The GPIO devices the config asks for; every callback just calls ``emit``."""
 
-    def __init__(self, config, emit: Callable[..., None], clock) -> None:
+    def __init__(self, config: Config, emit: Callable[..., None], clock) -> None:
         self.config = config
         self.emit = emit
         self.clock = clock
@@ -55,44 +55,33 @@ class Board:
 
     def _wanted(self, kind) -> list[tuple[str, int, Callable[[], None]]]:
         """Each device the config asks for: what to call it, its pin, how to open it."""
-        single = self.config["buttons"]["single_button"]
-        wanted = [
-            (
-                f"button '{name}'",
-                self.config["buttons"][name],
-                functools.partial(self._input, kind, name),
-            )
-            for name in (["play"] if single else BUTTONS)
+        config = self.config
+        wanted: list[tuple[str, int, Callable[[], None]]] = [
+            (f"button '{name}'", pin, functools.partial(self._input, kind, name, pin))
+            for name, pin in config.buttons.in_use().items()
         ]
-        if self.config["motion"]["enabled"]:
-            wanted.append(
-                (
-                    "motion sensor",
-                    self.config["motion"]["pin"],
-                    functools.partial(self._motion, kind),
-                )
-            )
-        if self.config["led"]["enabled"]:
-            wanted.append(("status LED", self.config["led"]["pin"], self._led))
+        if config.motion.enabled:
+            opener = functools.partial(self._motion, kind, config.motion.pin)
+            wanted.append(("motion sensor", config.motion.pin, opener))
+        if config.led.enabled:
+            wanted.append(("status LED", config.led.pin, self._led))
         return wanted
 
-    def _input(self, kind, name: str) -> None:
-        pin = self.config["buttons"][name]
-        bounce = self.config["buttons"]["bounce"] or None
+    def _input(self, kind, name: str, pin: int) -> None:
+        bounce = self.config.buttons.bounce or None
         device = kind(pin, pull_up=True, bounce_time=bounce)
         device.when_activated = lambda: self.emit("edge", name, True, self.clock.now())
         device.when_deactivated = lambda: self.emit("edge", name, False, self.clock.now())
         self.devices[name], self.pins[name] = device, pin
 
-    def _motion(self, kind) -> None:
-        pin = self.config["motion"]["pin"]
+    def _motion(self, kind, pin: int) -> None:
         device = kind(pin, pull_up=False)  # a PIR drives its output high on motion
         device.when_activated = lambda: self.emit("motion", True, self.clock.now())
         device.when_deactivated = lambda: self.emit("motion", False, self.clock.now())
         self.devices["motion"], self.pins["motion"] = device, pin
 
     def _led(self) -> None:
-        self.led = _open_led(self.config["led"]["pin"])
+        self.led = _open_led(self.config.led.pin)
 
     def show_state(self, state: str) -> None:
         """LED: steady while running, breathing while paused or waiting, off when idle."""

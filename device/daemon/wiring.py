@@ -9,8 +9,9 @@ import logging
 import sys
 from pathlib import Path
 
+from device.config.schema import ButtonsConfig, Config, RoutinesConfig
 from device.core.controller import DEFAULT_GESTURES, SINGLE_BUTTON_GESTURES, Controller
-from device.core.gestures import decoder_for
+from device.core.gestures import GestureDecoder
 from device.core.timeline import plan
 from device.daemon.board import Board
 from device.daemon.library import Library
@@ -21,30 +22,29 @@ from device.display.terminal import TerminalOutput
 log = logging.getLogger(__name__)
 
 
-def build_loop(config, folder: Path, clock, outputs: list, **parts) -> Loop:
+def build_loop(config: Config, folder: Path, clock, outputs: list, **parts) -> Loop:
     """The loop over ``folder`` with its buttons open and the routines loaded.
 
     ``parts``: ``store`` (a StateStore, or None: no resume or history), ``events``,
     ``notifier``, ``factory`` (mock pins), ``selected`` (else the config's)."""
-    section = config["routines"]
     store: StateStore | None = parts.get("store")
-    wanted = parts.get("selected") or section["selected"]
+    wanted = parts.get("selected") or config.routines.selected
     controller = Controller(
-        {}, wanted, wake_seconds=config["display"]["wake"], planner=planner_for(outputs)
+        {}, wanted, wake_seconds=config.display.wake, planner=planner_for(outputs)
     )
-    single = config["buttons"]["single_button"]
+    single = config.buttons.single_button
     loop = Loop(
         controller,
         outputs,
         clock,
-        decoder=decoder_for(config),
+        decoder=decoder_for(config.buttons),
         gestures=SINGLE_BUTTON_GESTURES if single else DEFAULT_GESTURES,
         library=Library(folder),
         events=parts.get("events"),
         notifier=parts.get("notifier"),
-        tracker=Tracker(store, config["daemon"]["resume_window"], _program(config)),
+        tracker=Tracker(store, config.daemon.resume_window, _program(config.routines)),
         factory=parts.get("factory"),
-        pause_after=config["motion"]["pause_after"] if config["motion"]["enabled"] else 0.0,
+        pause_after=config.motion.pause_after if config.motion.enabled else 0.0,
     )
     loop.board = Board(config, loop.post, clock)
     loop.board.start()
@@ -53,8 +53,17 @@ def build_loop(config, folder: Path, clock, outputs: list, **parts) -> Loop:
     return loop
 
 
-def _program(config) -> tuple[str, str]:
-    return (config["routines"]["program"], config["routines"]["program_start"])
+def _program(routines: RoutinesConfig) -> tuple[str, str]:
+    return (routines.program, routines.program_start)
+
+
+def decoder_for(buttons: ButtonsConfig) -> GestureDecoder:
+    return GestureDecoder(
+        hold=buttons.hold,
+        bounce=buttons.bounce,
+        double=buttons.double,
+        single_button=buttons.single_button,
+    )
 
 
 def planner_for(outputs: list):
@@ -63,13 +72,13 @@ def planner_for(outputs: list):
     return functools.partial(plan, speech_length=lengths)
 
 
-def build_outputs(config, args, clock) -> list:
+def build_outputs(config: Config, args, clock) -> list:
     """Speaker, screen, and the terminal when no screen shows; each optional, none fatal."""
     outputs = []
-    if config["audio"]["enabled"]:
+    if config.audio.enabled:
         outputs += _optional("device.audio.speaker", "Speaker", config, clock)
     screen = []
-    if config["display"]["enabled"] and not getattr(args, "no_window", False):
+    if config.display.enabled and not getattr(args, "no_window", False):
         screen = _optional("device.display.screen", "Screen", config, headless=bool(args.headless))
     outputs += screen
     if getattr(args, "terminal", False) or (not screen and sys.stdout.isatty()):

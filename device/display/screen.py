@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 
 import pygame
 
+from device.config.schema import Config
 from device.core.durations import format_clock
 from device.core.routine import Routine
 from device.core.session import Action, Sound
@@ -86,14 +87,14 @@ def panel_rect(rect: pygame.Rect, size: tuple[int, int], rotation: int) -> pygam
 class Screen:
     """``Screen(config, headless=False)``: the display as the daemon's Output."""
 
-    def __init__(self, config: Mapping, headless: bool = False, fonts: Fonts | None = None) -> None:
-        display = config["display"]
-        self.enabled = bool(display["enabled"]) and not headless
-        self.rotation = int(display["rotation"])
-        self.mirror = bool(display["mirror_face"])
-        self.requested = (int(display["width"]), int(display["height"]))
-        self.framebuffer_path = str(display.get("framebuffer", ""))
-        self.hold = float(config.get("buttons", {}).get("hold", 1.0))
+    def __init__(self, config: Config, headless: bool = False, fonts: Fonts | None = None) -> None:
+        display = config.display
+        self.enabled = display.enabled and not headless
+        self.rotation = int(display.rotation)
+        self.mirror = display.mirror_face
+        self.requested = (display.width, display.height)
+        self.framebuffer_path = display.framebuffer
+        self.hold = config.buttons.hold
         self.fonts = fonts
         self.window: pygame.Surface | None = None
         self.sink: Framebuffer | None = None

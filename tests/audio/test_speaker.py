@@ -228,7 +228,7 @@ def test_no_audio_device_at_start_runs_display_only_and_retries(
 
 
 def test_audio_disabled_in_the_config_opens_nothing(rendered):
-    config = {**rendered, "audio": {**rendered["audio"], "enabled": False}}
+    config = rendered.replaced(audio={"enabled": False})
     speaker = Speaker(config, FakeClock())
     speaker.start()
     speaker.perform([Say(STEP_TEXT, RANK_STEP, 0.0)], 0.0)
@@ -258,7 +258,7 @@ def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
     use_disk_audio(monkeypatch, out, delay_ms=1)
     routine = _routine(tmp_path, ROUTINE_TOML)
     config = audio_config(tmp_path)
-    clock = AudioFileClock(out, config["audio"]["frequency"])
+    clock = AudioFileClock(out, config.audio.frequency)
     speaker = Speaker(config, clock)
     speaker.prepare({"audio-test": routine})
     assert speaker.wait_ready(60)
@@ -281,7 +281,7 @@ def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
     finally:
         speaker.stop()  # closes the mixer, so SDL flushes the file
         clock.close()
-    heard = onsets(out.read_bytes(), config["audio"]["frequency"])
+    heard = onsets(out.read_bytes(), config.audio.frequency)
     planned = groups(due)
     assert len(planned) == 8  # see ROUTINE_TOML
     pairs, missed, extra = match(planned, heard)
@@ -379,7 +379,7 @@ def test_a_sound_still_playing_past_the_spell_keeps_the_device_open(
     with wave.open(str(tmp_path / "long.wav"), "wb") as wav:
         wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(22050)
         wav.writeframes(bytes(2 * 22050 * 60))  # a minute
-    speaker = Speaker({**rendered, "audio": {**rendered["audio"], "sounds": str(tmp_path)}},
+    speaker = Speaker(rendered.replaced(audio={"sounds": str(tmp_path)}),
                       FakeClock())  # fmt: skip
     speaker.start(background=False)
     try:
@@ -475,7 +475,7 @@ def test_a_corrupt_sound_file_plays_the_error_tone_and_keeps_the_device(
     sounds = tmp_path / "sounds"
     sounds.mkdir()
     (sounds / "gong.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot really a wave file")
-    config = {**rendered, "audio": {**rendered["audio"], "sounds": str(sounds)}}
+    config = rendered.replaced(audio={"sounds": str(sounds)})
     use_disk_audio(monkeypatch, tmp_path / "out.raw")
     speaker = Speaker(config, FakeClock(), devices=lambda: ["Speaker"])
     speaker.start(background=False)

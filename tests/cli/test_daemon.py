@@ -19,7 +19,7 @@ import pytest
 from device.cli.daemon import _script_demo, run_daemon
 from device.cli.main import main
 from device.clock import FakeClock
-from device.config.schema import defaults
+from device.config.schema import Config
 from device.daemon.control import request
 from device.daemon.simulate import virtual_wait
 from device.daemon.state import RESUME_FILE, StateStore
@@ -135,8 +135,7 @@ def demo_args() -> argparse.Namespace:
 
 def test_demo_runs_the_bundled_routine_to_the_end_by_itself():
     """The real demo script and loop, in virtual time: a 65 s run takes a moment."""
-    config = defaults()
-    config["audio"]["enabled"] = False
+    config = Config().replaced(audio={"enabled": False})
     clock = FakeClock(0.0)
     out = io.StringIO()
     with redirect_stdout(out):
@@ -163,7 +162,7 @@ def test_ctl_press_needs_a_button(tmp_path, capsys):
 def test_history_lists_sessions(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    monkeypatch.setattr("device.config.schema.SYSTEM_CONFIG", tmp_path / "none.toml")
+    monkeypatch.setattr("device.config.paths.SYSTEM_CONFIG", tmp_path / "none.toml")
     store = StateStore(tmp_path / "massage-timer")
     store.record("demo", 1_700_000_000.0, 65.0, True)
     store.record("jawline-and-chin", 1_700_000_500.0, 30.0, False)

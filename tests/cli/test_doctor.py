@@ -5,7 +5,7 @@ from __future__ import annotations
 from device.cli import probes
 from device.cli.doctor import effective_config
 from device.cli.main import main
-from device.config.schema import load_forgiving
+from device.config.loading import load_forgiving
 
 BROKEN = 'title = "Broken"\n[[step]]\nname = "x"\nduration = "soon"\n'
 

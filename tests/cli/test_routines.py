@@ -10,7 +10,6 @@ import pytest
 
 from device.cli.main import main
 from device.config import paths
-from device.config import schema as config_module
 from device.core.catalog import load_catalog
 from device.core.session import Command, Say, Session, Sound, State, StateChanged, StepStarted
 from device.core.timeline import plan
@@ -24,7 +23,7 @@ GOOD = 'title = "Hold"\n\n[[step]]\nname = "Hold"\nsay = "Hold."\nduration = "20
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """No system or user config and no /etc routines leak into these tests."""
-    monkeypatch.setattr(config_module, "SYSTEM_CONFIG", tmp_path / "no-such-config.toml")
+    monkeypatch.setattr(paths, "SYSTEM_CONFIG", tmp_path / "no-such-config.toml")
     monkeypatch.setattr(paths, "SYSTEM_ROUTINES", tmp_path / "no-such-routines")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no user speech cache

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from device.config import schema as config_module
-from device.config.schema import (
-    SCHEMA,
-    check_pins,
-    defaults,
-    find_config,
-    load_checked,
-    load_config,
-)
+from device.config import paths as config_paths
+from device.config.loading import check_pins, load_checked, load_config, load_forgiving
+from device.config.paths import find_config
+from device.config.schema import SCHEMA, Config
+from device.config.types import Duration, Integer
 from device.exc import InvalidFileError
 from tests.core_helpers import write
 
@@ -25,16 +23,17 @@ def problems(tmp_path, text: str) -> list[str]:
 
 
 def test_defaults_fill_every_key():
-    config = defaults()
-    assert set(config) == set(SCHEMA)
+    config = Config()
+    assert {f.name for f in dataclasses.fields(config)} == {*SCHEMA, "path"}
     for section, keys in SCHEMA.items():
-        assert set(config[section]) == set(keys)
+        values = dataclasses.asdict(getattr(config, section))
+        assert values == {name: key.default for name, key in keys.items()}
         assert all(key.help for key in keys.values())
-    assert config["buttons"]["play"] == 17
-    assert config["buttons"]["next"] == 27
-    assert config["buttons"]["repeat"] == 22
-    assert config["voice"]["rate"] == 150
-    assert config["display"]["wake"] == 60.0
+    assert config.buttons.play == 17
+    assert config.buttons.next == 27
+    assert config.buttons.repeat == 22
+    assert config.voice.rate == 150
+    assert config.display.wake == 60.0
     assert load_config(None) == config
     assert check_pins(config) == []
 
@@ -44,16 +43,9 @@ def test_every_default_passes_its_own_schema(tmp_path):
     lines = []
     for section, keys in SCHEMA.items():
         lines.append(f"[{section}]")
-        for name, key in keys.items():
-            value = key.default
-            if isinstance(value, bool):
-                lines.append(f"{name} = {'true' if value else 'false'}")
-            elif isinstance(value, str):
-                lines.append(f'{name} = "{value}"')
-            else:
-                lines.append(f"{name} = {value}")
+        lines += [f"{name} = {key.toml(key.default)}" for name, key in keys.items()]
     config = load_checked(write(tmp_path, "config.toml", "\n".join(lines) + "\n"))
-    assert config == defaults()
+    assert config == Config()
     assert config.path.endswith("config.toml")
 
 
@@ -70,13 +62,13 @@ rotation = 180
 wake = "2m"
 """
     config = load_checked(write(tmp_path, "config.toml", text))
-    assert config["voice"]["rate"] == 120
-    assert config["voice"]["volume"] == 1.0 and isinstance(config["voice"]["volume"], float)
-    assert config["buttons"]["hold"] == 1.5
-    assert config["buttons"]["bounce"] == 0.02
-    assert config["display"]["rotation"] == "180"
-    assert config["display"]["wake"] == 120.0
-    assert config["audio"]["enabled"] is True  # untouched keys keep their defaults
+    assert config.voice.rate == 120
+    assert config.voice.volume == 1.0 and isinstance(config.voice.volume, float)
+    assert config.buttons.hold == 1.5
+    assert config.buttons.bounce == 0.02
+    assert config.display.rotation == "180"
+    assert config.display.wake == 120.0
+    assert config.audio.enabled is True  # untouched keys keep their defaults
 
 
 def test_every_type_error_is_collected(tmp_path):
@@ -141,7 +133,7 @@ def test_range_errors_keep_the_default(tmp_path):
 
 def test_find_config_order(tmp_path, monkeypatch):
     system = tmp_path / "etc.toml"
-    monkeypatch.setattr(config_module, "SYSTEM_CONFIG", system)
+    monkeypatch.setattr(config_paths, "SYSTEM_CONFIG", system)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert find_config(None) is None
     user = write(tmp_path / "xdg" / "massage-timer", "config.toml", "")
@@ -164,33 +156,49 @@ def test_quiet_hours_must_be_a_span_of_clock_times(tmp_path):
     ]
     for good in ("22:00-07:00", " 6:30 - 7:45 ", ""):
         path = write(tmp_path, "config.toml", f'[voice]\nquiet_hours = "{good}"\n')
-        assert load_checked(path)["voice"]["quiet_hours"] == good
+        assert load_checked(path).voice.quiet_hours == good
 
 
 def test_the_forgiving_reader_keeps_good_keys_and_defaults_the_bad_ones(tmp_path):
-    from device.config.schema import load_forgiving
-
     path = tmp_path / "config.toml"
     path.write_text('[voice]\nrate = "fast"\nvolume = 0.5\n\n[buttons]\nnext = 17\n')
     config, problems = load_forgiving(path)
-    assert config["voice"]["rate"] == 150 and config["voice"]["volume"] == 0.5
+    assert config.voice.rate == 150 and config.voice.volume == 0.5
     assert [p.where for p in problems] == ["voice.rate", "buttons.next"]  # and the pin clash
 
 
 def test_the_forgiving_reader_survives_a_file_that_is_not_toml(tmp_path):
-    from device.config.schema import defaults, load_forgiving
-
     path = tmp_path / "config.toml"
     path.write_text("[voice\nrate = 100\n")
     config, problems = load_forgiving(path)
-    assert config == defaults() and "TOML syntax error" in problems[0].message
+    assert config == Config() and "TOML syntax error" in problems[0].message
 
 
 def test_single_button_mode_frees_the_next_and_repeat_pins():
-    from device.config.schema import check_pins, defaults
-
-    config = defaults()
-    config["led"]["enabled"], config["led"]["pin"] = True, 27  # NEXT's usual pin
+    config = Config().replaced(led={"enabled": True, "pin": 27})  # NEXT's usual pin
     assert [p.where for p in check_pins(config)] == ["led.pin"]
-    config["buttons"]["single_button"] = True
-    assert check_pins(config) == []
+    assert check_pins(config.replaced(buttons={"single_button": True})) == []
+
+
+def test_the_value_types_parse_and_refuse_by_themselves():
+    rate = Integer(150, "words per minute", 80, 300)
+    assert rate.parse(120) == 120 and rate.toml(150) == "150"
+    with pytest.raises(ValueError, match="must be 80 to 300, not 400"):
+        rate.parse(400)
+    with pytest.raises(ValueError, match="must be a whole number, not true"):
+        rate.parse(True)
+    hold = Duration(1.0, "seconds that make a press a hold", 0.3, 5)
+    assert hold.parse("1.5s") == 1.5 and hold.parse(2) == 2.0 and hold.toml(1.5) == '"1.5s"'
+    with pytest.raises(ValueError, match=r'must be 0\.3s to 5s, not "1m"'):
+        hold.parse("1m")
+
+
+def test_a_changed_copy_checks_each_value_and_leaves_the_original():
+    config = Config()
+    changed = config.replaced(voice={"rate": 120}, display={"rotation": 90})
+    assert (changed.voice.rate, changed.display.rotation) == (120, "90")
+    assert config.voice.rate == 150 and config != changed
+    with pytest.raises(ValueError, match="must be 80 to 300"):
+        config.replaced(voice={"rate": 20})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.voice.rate = 100  # type: ignore[misc]  # the point: sections are read-only

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from device.clock import FakeClock
-from device.config.schema import defaults
-from device.core.gestures import GestureDecoder, decoder_for
+from device.config.schema import ButtonsConfig, Config
+from device.core.gestures import GestureDecoder
 from device.daemon.board import Board, press_pin
+from device.daemon.wiring import decoder_for
 from tests.daemon_helpers import mock_pins
 
 
@@ -80,9 +81,7 @@ def test_single_button_press_double_and_hold():
 
 
 def test_decoder_takes_its_timing_from_the_config():
-    config = defaults()
-    config["buttons"].update(hold=2.0, bounce=0.1, double=0.3, single_button=True)
-    decoder = decoder_for(config)
+    decoder = decoder_for(ButtonsConfig(hold=2.0, bounce=0.1, double=0.3, single_button=True))
     assert (decoder.hold, decoder.bounce, decoder.double, decoder.single_button) == (
         2.0,
         0.1,
@@ -92,9 +91,7 @@ def test_decoder_takes_its_timing_from_the_config():
 
 
 def board_with(factory, **sections):
-    config = defaults()
-    for section, values in sections.items():
-        config[section].update(values)
+    config = Config().replaced(**sections)
     events = []
     clock = FakeClock(50.0)
     board = Board(config, lambda *event: events.append(event), clock)
@@ -172,7 +169,7 @@ def test_a_board_without_gpio_runs_on_without_buttons(monkeypatch, caplog):
             raise RuntimeError("no GPIO here")
 
     monkeypatch.setattr(Device, "pin_factory", NoPins())
-    board = Board(defaults(), lambda *e: None, FakeClock())
+    board = Board(Config(), lambda *e: None, FakeClock())
     board.start()
     assert board.devices == {}
     assert "buttons disabled" in caplog.text

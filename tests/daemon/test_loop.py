@@ -115,11 +115,11 @@ def test_a_button_storm_leaves_a_consistent_state(tmp_path):
         try:
             for _ in range(1000):
                 button = rng.choice(["play", "next", "repeat"])
-                pin = factory.pin(rig.config["buttons"][button])
+                pin = factory.pin(rig.pin(button))
                 pin.drive_low() if pin.state else pin.drive_high()
                 rig.step(rng.choice([0.0, 0.001, 0.03, 0.2, 0.6, 1.2, 3.0]))
             for button in ("play", "next", "repeat"):
-                factory.pin(rig.config["buttons"][button]).drive_high()
+                factory.pin(rig.pin(button)).drive_high()
             rig.step(5)
             controller = rig.loop.controller
             assert controller.selected in controller.routines
@@ -216,12 +216,10 @@ def test_virtual_wait_jumps_the_clock_instead_of_sleeping(rig):
 def test_build_outputs_degrades_to_the_terminal(monkeypatch):
     from argparse import Namespace
 
-    from device.config.schema import defaults
+    from device.config.schema import Config
     from device.display.terminal import TerminalOutput
 
-    config = defaults()
-    config["audio"]["enabled"] = False
-    config["display"]["enabled"] = False
+    config = Config().replaced(audio={"enabled": False}, display={"enabled": False})
     outputs = build_outputs(config, Namespace(headless=True, terminal=True), clock=None)
     assert [type(o) for o in outputs] == [TerminalOutput]
 

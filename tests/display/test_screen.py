@@ -8,7 +8,7 @@ import pygame
 import pytest
 
 from device.clock import FakeClock
-from device.config.schema import defaults
+from device.config.schema import Config
 from device.core.catalog import load_catalog
 from device.core.controller import Controller
 from device.core.session import Sound
@@ -43,10 +43,8 @@ stroke = "down"
 """
 
 
-def config(**display):
-    settings = defaults()
-    settings["display"].update({"width": 480, "height": 320, **display})
-    return settings
+def config(**display) -> Config:
+    return Config().replaced(display={"width": 480, "height": 320, **display})
 
 
 @pytest.fixture
