@@ -110,7 +110,7 @@ def test_a_session_cut_short_by_a_kill_is_counted_once_and_after_resuming(tmp_pa
 def test_history_never_prints_a_traceback_on_an_unexpected_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    monkeypatch.setattr("device.config.schema.SYSTEM_CONFIG", tmp_path / "none.toml")
+    monkeypatch.setattr("device.config.paths.SYSTEM_CONFIG", tmp_path / "none.toml")
     state = tmp_path / "massage-timer"
     StateStore(state).record("demo", 1_700_000_000.0, 65.0, True)
     odd = ["[1, 2]", '"text"', '{"routine": 5}', '{"routine": "x", "started": 1e300}', "{}"]
