@@ -217,6 +217,10 @@ def where_phrases(step_plan: StepPlan, count: int, side: str, left: float) -> li
     return phrases
 
 
+# Said when a routine file that never loaded has an error: no name can be pre-rendered.
+BROKEN_NEW_FILE = "A new routine file has an error. It is not in use."
+
+
 def error_phrase(title: str) -> str:
     """Said once when an edit breaks a routine file (its last good version stays in use)."""
     return f"The routine {title} has an error. Its last good version stays in use."
@@ -240,4 +244,4 @@ def all_phrases(timeline: Timeline) -> set[str]:
 
 def library_phrases(routines: Iterable[Routine]) -> set[str]:
     """Every phrase a set of routines can speak: what the speech cache renders and keeps."""
-    return set().union(*(all_phrases(plan(routine)) for routine in routines))
+    return {BROKEN_NEW_FILE}.union(*(all_phrases(plan(routine)) for routine in routines))

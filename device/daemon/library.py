@@ -27,6 +27,7 @@ from device.core.catalog import (
 from device.core.program import Program
 from device.core.routine import Routine, routine_name
 from device.daemon import inotify as ino
+from device.daemon.lastgood import LastGood
 from device.exc import Problem
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,12 @@ class Loaded:
 
 
 class Library:
-    """Routines of one folder with memory of the last good version of each."""
+    """Routines of one folder with memory of the last good version of each: in memory,
+    and with ``last_good`` on disk too, so that it outlives a restart."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, last_good: LastGood | None = None) -> None:
         self.folder = Path(folder)
+        self.last_good = last_good
         self.good: dict[str, Routine] = {}
         self.programs: dict[str, Program] = {}
         self.broken: set[str] = set()
@@ -79,17 +82,33 @@ class Library:
         faults = _faults(catalog, self.folder, present)
         broken = set(faults) - set(catalog.routines)
         routines = dict(catalog.routines)
-        kept = sorted(name for name in broken if name in self.good)
-        routines.update({name: self.good[name] for name in kept})
+        previous = self._previous(broken)
+        kept = sorted(name for name in broken if name in previous)
+        routines.update({name: previous[name] for name in kept})
         loaded = Loaded(routines, {}, catalog.problems, broken, kept=kept)
         loaded.newly_broken = sorted(n for n in broken if self.reported.get(n) != faults[n])
         self.reported.update({name: faults[name] for name in loaded.newly_broken})
         self.reported = {n: f for n, f in self.reported.items() if n in present}
         self.good = {n: r for n, r in routines.items() if n in present}
+        if self.last_good:
+            self.last_good.keep(catalog.routines)
+            self.last_good.forget(present)
         self.broken = broken
         self.programs = self._programs(catalog)
         loaded.routines, loaded.programs = dict(self.good), dict(self.programs)
         return loaded
+
+    def _previous(self, broken: set[str]) -> dict[str, Routine]:
+        """The last good versions: in memory, else (after a restart) the kept copies."""
+        previous = dict(self.good)
+        if self.last_good is None:
+            return previous
+        for name in sorted(broken - set(previous)):
+            recalled = self.last_good.recall(name)
+            if recalled is not None:
+                log.info("%s: using its last good version, kept in %s", name, recalled.path)
+                previous[name] = recalled
+        return previous
 
     def _programs(self, catalog) -> dict[str, Program]:
         """The programs loaded; one whose file is now broken keeps its last good version."""

@@ -18,7 +18,7 @@ from dataclasses import replace
 from device.core.controller import Controller
 from device.core.gestures import GestureDecoder
 from device.core.session import Action, Say
-from device.core.timeline import RANK_STEP, error_phrase
+from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
 from device.core.view import IdleView
 from device.daemon import loop_control
 from device.daemon.control import EventLog
@@ -144,7 +144,7 @@ class Loop:
             self.apply_input("pause", now)
         self.actions += self.controller.tick(now)
         if self.unsaid and not self.controller.running:
-            self.actions += [Say(error_phrase(self._title(n)), RANK_STEP, now) for n in self.unsaid]
+            self.actions += [Say(self._broken_phrase(n), RANK_STEP, now) for n in self.unsaid]
             self.unsaid = []
         actions, self.actions = self.actions, []
         self._perform(actions, now)
@@ -156,10 +156,11 @@ class Loop:
             self.notifier.watchdog()
             self.watchdog_at = now + (self.notifier.watchdog_interval or 1.0)
 
-    def _title(self, name: str) -> str:
-        """A broken routine's title from its last good version (pre-rendered), else its name."""
+    def _broken_phrase(self, name: str) -> str:
+        """What to say of a broken routine, true and pre-rendered: its last good version's
+        title stays in use, or (it never loaded) that a new file is not in use."""
         routine = self.controller.routines.get(name)
-        return routine.title if routine else name.replace("-", " ")
+        return error_phrase(routine.title) if routine else BROKEN_NEW_FILE
 
     def _perform(self, actions: list[Action], now: float) -> None:
         if actions:  # the chime and the words first; the resume record (fsyncs) after

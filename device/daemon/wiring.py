@@ -14,6 +14,7 @@ from device.core.controller import DEFAULT_GESTURES, SINGLE_BUTTON_GESTURES, Con
 from device.core.gestures import GestureDecoder
 from device.core.timeline import plan
 from device.daemon.board import Board
+from device.daemon.lastgood import LAST_GOOD_FOLDER, LastGood
 from device.daemon.library import Library
 from device.daemon.loop import Loop
 from device.daemon.state import StateStore, Tracker
@@ -39,7 +40,7 @@ def build_loop(config: Config, folder: Path, clock, outputs: list, **parts) -> L
         clock,
         decoder=decoder_for(config.buttons),
         gestures=SINGLE_BUTTON_GESTURES if single else DEFAULT_GESTURES,
-        library=Library(folder),
+        library=Library(folder, LastGood(store.folder / LAST_GOOD_FOLDER) if store else None),
         events=parts.get("events"),
         notifier=parts.get("notifier"),
         tracker=Tracker(store, config.daemon.resume_window, _program(config.routines)),

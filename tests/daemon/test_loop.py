@@ -12,7 +12,7 @@ import pytest
 from device.clock import FakeClock
 from device.core.outputs import RecordingOutput
 from device.core.session import Say, StepStarted
-from device.core.timeline import all_phrases, error_phrase, plan
+from device.core.timeline import BROKEN_NEW_FILE, all_phrases, error_phrase, plan
 from device.core.view import IdleView, RoutineView
 from device.daemon.loop import MAX_WAIT, RUNNING, Loop
 from device.daemon.simulate import KEY_POLL, poll_keys, virtual_wait
@@ -241,9 +241,9 @@ def test_warning_for_a_broken_routine_is_said_once_and_not_mid_routine(rig):
     rig.hold("play")
     warnings = [s for s in rig.output.said if "has an error" in s]
     # demo keeps its last good version, so its title (and a pre-rendered phrase) is known;
-    # extra.toml never loaded, so only its file name is
+    # extra.toml never loaded: a fixed phrase, which does not claim a good version
     demo = rig.loop.controller.routines["demo"]
-    assert warnings == [error_phrase(demo.title), error_phrase("extra")]
+    assert warnings == [error_phrase(demo.title), BROKEN_NEW_FILE]
     assert warnings[0] in all_phrases(plan(demo))
     rig.loop.post("reload")
     rig.step()
