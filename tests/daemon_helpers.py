@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 
 from device.clock import FakeClock
 from device.config.paths import BUNDLED_ROUTINES
@@ -21,18 +19,6 @@ from device.daemon.wiring import build_loop
 
 PINS = {"play": 17, "next": 27, "repeat": 22}
 WALL_START = 1_700_000_000.0  # the wall clock (time.time()) when the FakeClock reads 0
-
-
-@contextlib.contextmanager
-def mock_pins():
-    """gpiozero's MockFactory for one test, restored in ``finally`` (as gpiozero's conftest)."""
-    previous = Device.pin_factory
-    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
-    try:
-        yield Device.pin_factory
-    finally:
-        Device.pin_factory.reset()
-        Device.pin_factory = previous
 
 
 def routines_dir(tmp_path: Path, *names: str) -> Path:

@@ -1,4 +1,10 @@
-"""Where things live: bundled files, the user's folders, and the system service's."""
+"""Where things live: bundled files, the user's folders, and the system service's.
+
+The system service's folders are ``/etc/massage-timer`` (config.toml and routines/)
+and ``/run/massage-timer`` (the control socket). ``MASSAGE_TIMER_SYSTEM_CONFIG_DIR``
+and ``MASSAGE_TIMER_SYSTEM_RUNTIME_DIR`` move them: the tests point both at a
+folder of their own, so a machine with the service installed cannot leak into a run.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,40 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_ROUTINES = PACKAGE_ROOT / "routines"
-SYSTEM_ROUTINES = Path("/etc/massage-timer/routines")
-SYSTEM_CONFIG = Path("/etc/massage-timer/config.toml")
+SYSTEM_CONFIG_DIR = "MASSAGE_TIMER_SYSTEM_CONFIG_DIR"
+SYSTEM_RUNTIME_DIR = "MASSAGE_TIMER_SYSTEM_RUNTIME_DIR"
+
+
+def system_config_folder() -> Path:
+    """``/etc/massage-timer``, unless MASSAGE_TIMER_SYSTEM_CONFIG_DIR names another."""
+    return Path(os.environ.get(SYSTEM_CONFIG_DIR) or "/etc/massage-timer")
+
+
+def system_runtime_folder() -> Path:
+    """``/run/massage-timer``, unless MASSAGE_TIMER_SYSTEM_RUNTIME_DIR names another."""
+    return Path(os.environ.get(SYSTEM_RUNTIME_DIR) or "/run/massage-timer")
+
+
+def system_config() -> Path:
+    return system_config_folder() / "config.toml"
+
+
+def system_routines() -> Path:
+    return system_config_folder() / "routines"
+
+
+def user_config() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config") / "config.toml"
 
 
 def find_config(explicit: str | None = None) -> Path | None:
     """``--config``, else the system service's, else the user's config file; None: defaults."""
     if explicit:
         return Path(explicit)
-    if SYSTEM_CONFIG.exists():
-        return SYSTEM_CONFIG
-    user = _xdg("XDG_CONFIG_HOME", ".config") / "config.toml"
-    return user if user.exists() else None
+    for candidate in (system_config(), user_config()):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def routines_folder(explicit: str | None, configured: str = "") -> Path:
@@ -27,7 +55,8 @@ def routines_folder(explicit: str | None, configured: str = "") -> Path:
         return Path(explicit)
     if configured:
         return Path(configured)
-    return SYSTEM_ROUTINES if SYSTEM_ROUTINES.is_dir() else BUNDLED_ROUTINES
+    system = system_routines()
+    return system if system.is_dir() else BUNDLED_ROUTINES
 
 
 def _xdg(variable: str, fallback: str) -> Path:

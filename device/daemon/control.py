@@ -23,12 +23,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from device.config.paths import system_runtime_folder
 from device.daemon.simulate import MAX_HOLD
 from device.exc import MassageTimerError
 
 log = logging.getLogger(__name__)
 SOCKET_NAME = "control.sock"
-SYSTEM_RUNTIME = Path("/run/massage-timer")
 COMMANDS = {
     "status": (),
     "start": ("name",),
@@ -58,7 +58,7 @@ def socket_path(configured: str = "", for_client: bool = False) -> Path:
     if user.name != f"massage-timer-{os.getuid()}":
         user = user / "massage-timer"
     mine = user / SOCKET_NAME
-    system = SYSTEM_RUNTIME / SOCKET_NAME
+    system = system_runtime_folder() / SOCKET_NAME
     if for_client and not mine.exists() and system.exists():
         return system  # over SSH: talk to the system service
     return mine

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import pytest
 
@@ -27,24 +28,20 @@ from tests.daemon_helpers import routines_dir
 
 
 class Daemon:
-    """``massage-timer run --simulate --headless --events -`` with a test NOTIFY_SOCKET."""
+    """``massage-timer run --simulate --headless --events -`` with a test NOTIFY_SOCKET.
 
-    def __init__(self, tmp_path) -> None:
+    It inherits the test's environment (conftest.machine): its config, cache, state
+    and socket are all in the test's own HOME.
+    """
+
+    def __init__(self, tmp_path, machine) -> None:
         self.folder = routines_dir(tmp_path)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(str(tmp_path / "notify"))
         self.notify.settimeout(20)
-        env = os.environ | {
-            "NOTIFY_SOCKET": str(tmp_path / "notify"),
-            "WATCHDOG_USEC": "1000000",
-            "XDG_RUNTIME_DIR": str(tmp_path / "run"),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        }
-        env.pop("WATCHDOG_PID", None)
-        (tmp_path / "run").mkdir()
-        self.socket = tmp_path / "run" / "massage-timer" / "control.sock"
-        self.state = tmp_path / "state" / "massage-timer"
+        env = os.environ | {"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "1000000"}
+        self.socket = machine["XDG_RUNTIME_DIR"] / "massage-timer" / "control.sock"
+        self.state = machine["XDG_STATE_HOME"] / "massage-timer"
         command = [sys.executable, "-m", "device", "--routines", str(self.folder), "run"]
         command += ["--simulate", "--headless", "--events", "-"]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -83,8 +80,8 @@ class Daemon:
 
 
 @pytest.fixture
-def daemon(tmp_path):
-    daemon = Daemon(tmp_path)
+def daemon(tmp_path, machine):
+    daemon = Daemon(tmp_path, machine)
     try:
         yield daemon
     finally:
@@ -113,6 +110,18 @@ def test_the_daemon_notifies_obeys_reloads_and_stops_cleanly_on_sigterm(daemon):
     assert not daemon.socket.exists()
     saved = json.loads((daemon.state / RESUME_FILE).read_text())
     assert (saved["routine"], saved["step"]) == ("demo", 1)
+
+
+def test_the_daemon_process_lives_in_the_tests_own_folders(daemon, machine):
+    """Read from the live process: its HOME, XDG and system folders are this test's."""
+    daemon.notified("READY")
+    raw = Path(f"/proc/{daemon.process.pid}/environ").read_bytes().decode()
+    environ = dict(entry.split("=", 1) for entry in raw.split("\0") if "=" in entry)
+    assert {name: environ.get(name) for name in machine} == {
+        name: str(folder) for name, folder in machine.items()
+    }
+    assert all(folder.is_relative_to(machine["HOME"]) for folder in machine.values())
+    assert daemon.socket.is_socket()
 
 
 def test_sigint_stops_it_too(daemon):
@@ -159,11 +168,8 @@ def test_ctl_press_needs_a_button(tmp_path, capsys):
     assert "press needs a button" in capsys.readouterr().err
 
 
-def test_history_lists_sessions(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    monkeypatch.setattr("device.config.paths.SYSTEM_CONFIG", tmp_path / "none.toml")
-    store = StateStore(tmp_path / "massage-timer")
+def test_history_lists_sessions(machine, capsys):
+    store = StateStore(machine["XDG_STATE_HOME"] / "massage-timer")
     store.record("demo", 1_700_000_000.0, 65.0, True)
     store.record("jawline-and-chin", 1_700_000_500.0, 30.0, False)
     assert main(["history"]) == 0

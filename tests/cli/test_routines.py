@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from device.cli.main import main
-from device.config import paths
 from device.core.catalog import load_catalog
 from device.core.session import Command, Say, Session, Sound, State, StateChanged, StepStarted
 from device.core.timeline import plan
@@ -18,15 +17,6 @@ from device.display.terminal import TerminalOutput, describe, status_line
 from tests.core_helpers import BAD, ROUTINES, routine_of, write
 
 GOOD = 'title = "Hold"\n\n[[step]]\nname = "Hold"\nsay = "Hold."\nduration = "20s"\n'
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """No system or user config and no /etc routines leak into these tests."""
-    monkeypatch.setattr(paths, "SYSTEM_CONFIG", tmp_path / "no-such-config.toml")
-    monkeypatch.setattr(paths, "SYSTEM_ROUTINES", tmp_path / "no-such-routines")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no user speech cache
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from device.config import paths as config_paths
 from device.config.loading import check_pins, load_checked, load_config, load_forgiving
 from device.config.paths import find_config
 from device.config.schema import SCHEMA, Config
@@ -132,13 +131,12 @@ def test_range_errors_keep_the_default(tmp_path):
 
 
 def test_find_config_order(tmp_path, monkeypatch):
-    system = tmp_path / "etc.toml"
-    monkeypatch.setattr(config_paths, "SYSTEM_CONFIG", system)
+    monkeypatch.setenv("MASSAGE_TIMER_SYSTEM_CONFIG_DIR", str(tmp_path / "etc"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert find_config(None) is None
     user = write(tmp_path / "xdg" / "massage-timer", "config.toml", "")
     assert find_config(None) == user
-    write(tmp_path, "etc.toml", "")
+    system = write(tmp_path / "etc", "config.toml", "")
     assert find_config(None) == system
     assert str(find_config("/some/where.toml")) == "/some/where.toml"
 

@@ -9,7 +9,6 @@ from device.config.schema import ButtonsConfig, Config
 from device.core.gestures import GestureDecoder
 from device.daemon.board import Board, press_pin
 from device.daemon.wiring import decoder_for
-from tests.daemon_helpers import mock_pins
 
 
 def edges(decoder: GestureDecoder, *script: tuple[str, bool, float]) -> list:
@@ -90,75 +89,67 @@ def test_decoder_takes_its_timing_from_the_config():
     )
 
 
-def board_with(factory, **sections):
-    config = Config().replaced(**sections)
-    events = []
-    clock = FakeClock(50.0)
-    board = Board(config, lambda *event: events.append(event), clock)
-    board.start()
-    return board, events, clock
+@pytest.fixture
+def board_with(mock_factory):
+    """Opens a Board on the mock pins with config ``sections``; closes each in ``finally``."""
+    boards: list[Board] = []
 
+    def open_board(**sections):
+        config = Config().replaced(**sections)
+        events: list[tuple] = []
+        clock = FakeClock(50.0)
+        board = Board(config, lambda *event: events.append(event), clock)
+        boards.append(board)
+        board.start()
+        return board, events, clock
 
-def test_board_callbacks_only_report_edges_with_the_time():
-    with mock_pins() as factory:
-        board, events, clock = board_with(factory, buttons={"next": 5})
-        try:
-            press_pin(factory, 5, True)
-            clock.advance(0.3)
-            press_pin(factory, 5, False)
-            press_pin(factory, 17, True)
-            assert events == [
-                ("edge", "next", True, 50.0),
-                ("edge", "next", False, 50.3),
-                ("edge", "play", True, 50.3),
-            ]
-            assert board.pins == {"play": 17, "next": 5, "repeat": 22}
-        finally:
+    try:
+        yield open_board
+    finally:
+        for board in boards:
             board.close()
 
 
-def test_board_passes_the_bounce_time_to_gpiozero():
-    with mock_pins() as factory:
-        board, _, _ = board_with(factory, buttons={"bounce": 0.08})
-        try:
-            assert factory.pin(17).bounce == pytest.approx(0.08)
-            assert factory.pin(17).pull == "up"
-        finally:
-            board.close()
+def test_board_callbacks_only_report_edges_with_the_time(board_with, mock_factory):
+    board, events, clock = board_with(buttons={"next": 5})
+    press_pin(mock_factory, 5, True)
+    clock.advance(0.3)
+    press_pin(mock_factory, 5, False)
+    press_pin(mock_factory, 17, True)
+    assert events == [
+        ("edge", "next", True, 50.0),
+        ("edge", "next", False, 50.3),
+        ("edge", "play", True, 50.3),
+    ]
+    assert board.pins == {"play": 17, "next": 5, "repeat": 22}
 
 
-def test_single_button_mode_opens_only_play():
-    with mock_pins() as factory:
-        board, _, _ = board_with(factory, buttons={"single_button": True})
-        try:
-            assert list(board.pins) == ["play"]
-        finally:
-            board.close()
+def test_board_passes_the_bounce_time_to_gpiozero(board_with, mock_factory):
+    board_with(buttons={"bounce": 0.08})
+    assert mock_factory.pin(17).bounce == pytest.approx(0.08)
+    assert mock_factory.pin(17).pull == "up"
 
 
-def test_pir_reports_motion_and_quiet():
-    with mock_pins() as factory:
-        board, events, _ = board_with(factory, motion={"enabled": True, "pin": 4})
-        try:
-            factory.pin(4).drive_high()
-            factory.pin(4).drive_low()
-            assert events == [("motion", True, 50.0), ("motion", False, 50.0)]
-        finally:
-            board.close()
+def test_single_button_mode_opens_only_play(board_with):
+    board, _, _ = board_with(buttons={"single_button": True})
+    assert list(board.pins) == ["play"]
 
 
-def test_led_is_steady_running_breathing_paused_off_idle():
-    with mock_pins() as factory:
-        board, _, _ = board_with(factory, led={"enabled": True, "pin": 18})
-        try:
-            board.show_state("running")
-            assert factory.pin(18).state == 1
-            board.show_state("paused")
-            assert board.led._blink_thread is not None  # gpiozero breathes it in a thread
-            board.show_state("idle")
-            assert factory.pin(18).state == 0
-        finally:
-            board.close()
+def test_pir_reports_motion_and_quiet(board_with, mock_factory):
+    _, events, _ = board_with(motion={"enabled": True, "pin": 4})
+    mock_factory.pin(4).drive_high()
+    mock_factory.pin(4).drive_low()
+    assert events == [("motion", True, 50.0), ("motion", False, 50.0)]
+
+
+def test_led_is_steady_running_breathing_paused_off_idle(board_with, mock_factory):
+    board, _, _ = board_with(led={"enabled": True, "pin": 18})
+    board.show_state("running")
+    assert mock_factory.pin(18).state == 1
+    board.show_state("paused")
+    assert board.led._blink_thread is not None  # gpiozero breathes it in a thread
+    board.show_state("idle")
+    assert mock_factory.pin(18).state == 0
 
 
 def test_a_board_without_gpio_runs_on_without_buttons(monkeypatch, caplog):
@@ -175,21 +166,19 @@ def test_a_board_without_gpio_runs_on_without_buttons(monkeypatch, caplog):
     assert "buttons disabled" in caplog.text
 
 
-def test_one_device_that_fails_leaves_the_others_working(caplog):
+def test_one_device_that_fails_leaves_the_others_working(board_with, mock_factory, caplog):
     from gpiozero import DigitalInputDevice
 
-    with mock_pins() as factory:
-        squatter = DigitalInputDevice(27)  # something else already holds NEXT's pin
+    squatter = DigitalInputDevice(27)  # something else already holds NEXT's pin
+    try:
         sections = {"motion": {"enabled": True, "pin": 4}, "led": {"enabled": True, "pin": 18}}
-        board, events, _ = board_with(factory, **sections)
-        try:
-            assert sorted(board.devices) == ["motion", "play", "repeat"]
-            assert board.led is not None
-            assert "next" not in board.pins
-            assert "button 'next' (GPIO27) unavailable" in caplog.text
-            assert "buttons disabled" not in caplog.text
-            press_pin(factory, 22, True)
-            assert events[-1][:3] == ("edge", "repeat", True)
-        finally:
-            board.close()
-            squatter.close()
+        board, events, _ = board_with(**sections)
+        assert sorted(board.devices) == ["motion", "play", "repeat"]
+        assert board.led is not None
+        assert "next" not in board.pins
+        assert "button 'next' (GPIO27) unavailable" in caplog.text
+        assert "buttons disabled" not in caplog.text
+        press_pin(mock_factory, 22, True)
+        assert events[-1][:3] == ("edge", "repeat", True)
+    finally:
+        squatter.close()

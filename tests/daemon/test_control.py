@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import stat
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from device.clock import MonotonicClock
 from device.daemon.control import ControlServer, check_request, request, socket_path, submitter
 from device.exc import MassageTimerError
-from tests.daemon_helpers import make_rig, mock_pins
+from tests.daemon_helpers import Rig
+
+
+@contextlib.contextmanager
+def serving(rig: Rig, path: Path) -> Iterator[ControlServer]:
+    """The rig's loop in a thread with a real control server in front; both stopped after."""
+    server = ControlServer(path, submitter(rig.loop.post))
+    server.start()
+    thread = threading.Thread(target=rig.loop.run, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        rig.loop.post("stop")
+        thread.join(5)
+        server.stop()
 
 
 @pytest.fixture
-def daemon(tmp_path):
+def daemon(rig, tmp_path):
     """A rig whose loop runs in a thread, with a real control server in front of it."""
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        server = ControlServer(tmp_path / "run" / "control.sock", submitter(rig.loop.post))
-        server.start()
-        thread = threading.Thread(target=rig.loop.run, daemon=True)
-        thread.start()
-        try:
-            yield rig, server.path
-        finally:
-            rig.loop.post("stop")
-            thread.join(5)
-            server.stop()
-            rig.close()
+    with serving(rig, tmp_path / "run" / "control.sock") as server:
+        yield rig, server.path
 
 
 def ctl(path, cmd: str, **fields) -> dict:
@@ -77,37 +84,27 @@ def test_errors_are_answers_not_crashes(daemon):
             assert json.loads(stream.readline())["ok"] is True  # the connection survives
 
 
-def test_press_drives_the_mock_pin_through_the_real_button_path(tmp_path):
+def test_press_drives_the_mock_pin_through_the_real_button_path(build_rig, tmp_path):
     """Real time here (gpiozero and holds need it): wait on Events with a timeout, never sleep."""
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, buttons={"hold": 0.3})
-        rig.loop.clock = MonotonicClock()
-        rig.loop.board.clock = rig.loop.clock
-        seen: list[str] = []
-        gestures = {"press": threading.Event(), "hold": threading.Event()}
+    rig = build_rig(buttons={"hold": 0.3})
+    rig.loop.clock = MonotonicClock()
+    rig.loop.board.clock = rig.loop.clock
+    seen: list[str] = []
+    gestures = {"press": threading.Event(), "hold": threading.Event()}
 
-        def listen(event: str, now: float, **fields) -> None:
-            if event == "button":
-                seen.append(f"{fields['button']} {fields['gesture']}")
-                gestures[fields["gesture"]].set()
+    def listen(event: str, now: float, **fields) -> None:
+        if event == "button":
+            seen.append(f"{fields['button']} {fields['gesture']}")
+            gestures[fields["gesture"]].set()
 
-        rig.loop.events.log = listen
-        server = ControlServer(tmp_path / "control.sock", submitter(rig.loop.post))
-        server.start()
-        thread = threading.Thread(target=rig.loop.run, daemon=True)
-        thread.start()
-        try:
-            assert ctl(server.path, "press", button="PLAY")["ok"]
-            assert gestures["press"].wait(5)
-            assert ctl(server.path, "press", button="Next", hold=0.5)["seconds"] == 0.5
-            assert gestures["hold"].wait(5)
-            assert seen == ["play press", "next hold"]
-            assert "no button 'pedal'" in ctl(server.path, "press", button="pedal")["error"]
-        finally:
-            rig.loop.post("stop")
-            thread.join(5)
-            server.stop()
-            rig.close()
+    rig.loop.events.log = listen
+    with serving(rig, tmp_path / "control.sock") as server:
+        assert ctl(server.path, "press", button="PLAY")["ok"]
+        assert gestures["press"].wait(5)
+        assert ctl(server.path, "press", button="Next", hold=0.5)["seconds"] == 0.5
+        assert gestures["hold"].wait(5)
+        assert seen == ["play press", "next hold"]
+        assert "no button 'pedal'" in ctl(server.path, "press", button="pedal")["error"]
 
 
 def test_press_is_refused_outside_simulation(daemon):

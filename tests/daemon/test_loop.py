@@ -18,17 +18,7 @@ from device.daemon.loop import MAX_WAIT, RUNNING, Loop
 from device.daemon.simulate import KEY_POLL, poll_keys, virtual_wait
 from device.daemon.state import RESUME_FILE
 from device.daemon.wiring import build_outputs, start_outputs
-from tests.daemon_helpers import WALL_START, make_rig, mock_pins, routines_dir
-
-
-@pytest.fixture
-def rig(tmp_path):
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        try:
-            yield rig
-        finally:
-            rig.close()
+from tests.daemon_helpers import WALL_START, routines_dir
 
 
 def test_play_starts_pauses_resumes_and_hold_stops(rig):
@@ -108,43 +98,35 @@ def test_the_loop_waits_for_the_next_deadline_and_idles_without_one(rig):
     assert deadline is not None and deadline > rig.clock.now()
 
 
-def test_a_button_storm_leaves_a_consistent_state(tmp_path):
+def test_a_button_storm_leaves_a_consistent_state(build_rig, mock_factory):
     rng = random.Random(4)
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        try:
-            for _ in range(1000):
-                button = rng.choice(["play", "next", "repeat"])
-                pin = factory.pin(rig.pin(button))
-                pin.drive_low() if pin.state else pin.drive_high()
-                rig.step(rng.choice([0.0, 0.001, 0.03, 0.2, 0.6, 1.2, 3.0]))
-            for button in ("play", "next", "repeat"):
-                factory.pin(rig.pin(button)).drive_high()
-            rig.step(5)
-            controller = rig.loop.controller
-            assert controller.selected in controller.routines
-            assert rig.loop.decoder.next_deadline() is None  # nothing left half-pressed
-            if controller.session:
-                assert 0 <= controller.session.index < len(controller.session.timeline.steps)
-            view = controller.view(rig.clock.now())
-            assert isinstance(view, RoutineView | IdleView)
-            rig.hold("play")  # and it still obeys afterwards
-            rig.press("play")
-            assert rig.state in ("waiting", "running")
-        finally:
-            rig.close()
+    rig = build_rig()
+    for _ in range(1000):
+        button = rng.choice(["play", "next", "repeat"])
+        pin = mock_factory.pin(rig.pin(button))
+        pin.drive_low() if pin.state else pin.drive_high()
+        rig.step(rng.choice([0.0, 0.001, 0.03, 0.2, 0.6, 1.2, 3.0]))
+    for button in ("play", "next", "repeat"):
+        mock_factory.pin(rig.pin(button)).drive_high()
+    rig.step(5)
+    controller = rig.loop.controller
+    assert controller.selected in controller.routines
+    assert rig.loop.decoder.next_deadline() is None  # nothing left half-pressed
+    if controller.session:
+        assert 0 <= controller.session.index < len(controller.session.timeline.steps)
+    view = controller.view(rig.clock.now())
+    assert isinstance(view, RoutineView | IdleView)
+    rig.hold("play")  # and it still obeys afterwards
+    rig.press("play")
+    assert rig.state in ("waiting", "running")
 
 
-def test_events_are_written_as_json_lines(tmp_path):
+def test_events_are_written_as_json_lines(build_rig):
     stream = io.StringIO()
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, events=stream)
-        try:
-            rig.press("play")
-            rig.press("play")
-            rig.run_for(2)
-        finally:
-            rig.close()
+    rig = build_rig(events=stream)
+    rig.press("play")
+    rig.press("play")
+    rig.run_for(2)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     kinds = {line["event"] for line in lines}
     assert {"reload", "button", "step", "cue", "state"} <= kinds
@@ -177,25 +159,21 @@ def test_a_broken_event_is_logged_not_fatal(rig):
     assert rig.state == "waiting"
 
 
-def test_motion_wakes_the_screen_and_absence_pauses(tmp_path):
-    with mock_pins() as factory:
-        motion = {"enabled": True, "pin": 4, "pause_after": 30.0}
-        rig = make_rig(factory, tmp_path, motion=motion)
-        try:
-            rig.run_for(120)
-            assert not rig.loop.controller.view(rig.clock.now()).awake
-            factory.pin(4).drive_high()
-            rig.step()
-            assert rig.loop.controller.view(rig.clock.now()).awake
-            rig.press("play")
-            rig.press("play")
-            factory.pin(4).drive_low()  # they stepped away
-            rig.step(29)
-            assert rig.state == "running"
-            rig.step(1)
-            assert rig.state == "paused"
-        finally:
-            rig.close()
+def test_motion_wakes_the_screen_and_absence_pauses(build_rig, mock_factory):
+    motion = {"enabled": True, "pin": 4, "pause_after": 30.0}
+    rig = build_rig(motion=motion)
+    rig.run_for(120)
+    assert not rig.loop.controller.view(rig.clock.now()).awake
+    mock_factory.pin(4).drive_high()
+    rig.step()
+    assert rig.loop.controller.view(rig.clock.now()).awake
+    rig.press("play")
+    rig.press("play")
+    mock_factory.pin(4).drive_low()  # they stepped away
+    rig.step(29)
+    assert rig.state == "running"
+    rig.step(1)
+    assert rig.state == "paused"
 
 
 def test_stop_event_ends_the_loop(rig):
@@ -321,40 +299,32 @@ class Keeping(RecordingOutput):
         return 9.0  # long phrases: the planner must move cue speech earlier
 
 
-def test_a_reload_keeps_the_running_routines_speech(tmp_path):
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, output=Keeping())
-        try:
-            rig.press("play")
-            running = rig.loop.controller.session.timeline.routine
-            demo = rig.folder / "demo.toml"
-            demo.write_text(demo.read_text().replace("Warm two or three", "Warm three"))
-            rig.loop.post("reload")
-            rig.step()
-            kept = rig.output.routines
-            assert kept["demo"] is not running and kept["demo"].title == running.title
-            assert any(routine is running for routine in kept.values())  # until it ends
-            assert set(kept) - {"demo", "jawline-and-chin"} == {RUNNING}
-        finally:
-            rig.close()
+def test_a_reload_keeps_the_running_routines_speech(build_rig):
+    rig = build_rig(output=Keeping())
+    rig.press("play")
+    running = rig.loop.controller.session.timeline.routine
+    demo = rig.folder / "demo.toml"
+    demo.write_text(demo.read_text().replace("Warm two or three", "Warm three"))
+    rig.loop.post("reload")
+    rig.step()
+    kept = rig.output.routines
+    assert kept["demo"] is not running and kept["demo"].title == running.title
+    assert any(routine is running for routine in kept.values())  # until it ends
+    assert set(kept) - {"demo", "jawline-and-chin"} == {RUNNING}
 
 
-def test_the_planner_uses_the_speakers_phrase_lengths(tmp_path):
+def test_the_planner_uses_the_speakers_phrase_lengths(build_rig):
     """make_rig goes through wiring.build_loop, the daemon's own builder."""
-    with mock_pins() as factory:
-        output = Keeping()
-        rig = make_rig(factory, tmp_path, output=output)
-        try:
-            rig.press("play")
-            routine = rig.loop.controller.routines["demo"]
-            timeline = rig.loop.controller.session.timeline
-            assert timeline == plan(routine, speech_length=output.speech_length)
-            assert timeline != plan(routine)
-        finally:
-            rig.close()
+    output = Keeping()
+    rig = build_rig(output=output)
+    rig.press("play")
+    routine = rig.loop.controller.routines["demo"]
+    timeline = rig.loop.controller.session.timeline
+    assert timeline == plan(routine, speech_length=output.speech_length)
+    assert timeline != plan(routine)
 
 
-def test_a_step_is_performed_before_its_resume_record_is_written(tmp_path):
+def test_a_step_is_performed_before_its_resume_record_is_written(tmp_path, build_rig):
     """The chime and instruction come first; the record (two fsyncs on an SD card) after."""
     saved_at_perform: list[tuple[int, int | None]] = []
 
@@ -367,15 +337,11 @@ def test_a_step_is_performed_before_its_resume_record_is_written(tmp_path):
                 if isinstance(action, StepStarted):
                     saved_at_perform.append((action.index, saved))
 
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, output=Watching())
-        try:
-            rig.press("play")
-            rig.press("play")
-            rig.press("next")
-            final = json.loads((tmp_path / "state" / RESUME_FILE).read_text())["step"]
-        finally:
-            rig.close()
+    rig = build_rig(output=Watching())
+    rig.press("play")
+    rig.press("play")
+    rig.press("next")
+    final = json.loads((tmp_path / "state" / RESUME_FILE).read_text())["step"]
     assert saved_at_perform == [(0, None), (1, 0), (2, 1)]
     assert final == 2
 
@@ -383,47 +349,39 @@ def test_a_step_is_performed_before_its_resume_record_is_written(tmp_path):
 PLAN = 'title = "Plan"\n\n[[phase]]\nweeks = [1, 4]\nevery_days = 2\nroutines = ["demo"]\n'
 
 
-def test_the_program_line_follows_the_calendar(tmp_path):
+def test_the_program_line_follows_the_calendar(tmp_path, build_rig):
     (routines_dir(tmp_path) / "programs").mkdir()
     (tmp_path / "routines" / "programs" / "plan.toml").write_text(PLAN)
     first = dt.datetime.fromtimestamp(WALL_START + FakeClock().now()).date()
     program = {"program": "plan", "program_start": first.isoformat()}
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, routines=program)
-        try:
-            plan_ = rig.loop.library.programs["plan"]
-            day = dt.timedelta(days=1)
-            assert rig.loop.controller.program_line == plan_.today(first, first).summary
-            assert rig.loop.controller.program_line.endswith("today: demo")
-            rig.run_for(24 * 3600)  # a mirror left running: nobody reloads anything
-            assert rig.loop.controller.program_line == plan_.today(first, first + day).summary
-            assert rig.loop.controller.program_line.endswith("today: rest")
-            rig.run_for(24 * 3600)
-            assert rig.loop.controller.program_line.endswith("today: demo")
-        finally:
-            rig.close()
+    rig = build_rig(routines=program)
+    plan_ = rig.loop.library.programs["plan"]
+    day = dt.timedelta(days=1)
+    assert rig.loop.controller.program_line == plan_.today(first, first).summary
+    assert rig.loop.controller.program_line.endswith("today: demo")
+    rig.run_for(24 * 3600)  # a mirror left running: nobody reloads anything
+    assert rig.loop.controller.program_line == plan_.today(first, first + day).summary
+    assert rig.loop.controller.program_line.endswith("today: rest")
+    rig.run_for(24 * 3600)
+    assert rig.loop.controller.program_line.endswith("today: demo")
 
 
-def test_a_broken_program_file_keeps_the_program_line(tmp_path):
+def test_a_broken_program_file_keeps_the_program_line(tmp_path, build_rig):
     (routines_dir(tmp_path) / "programs").mkdir()
     plan_file = tmp_path / "routines" / "programs" / "plan.toml"
     plan_file.write_text(PLAN)
     program = {"program": "plan", "program_start": "2023-11-14"}
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path, routines=program)
-        try:
-            line = rig.loop.controller.program_line
-            assert line
-            plan_file.write_text(PLAN.replace("[1, 4]", "[1, four]"))
-            rig.loop.post("reload")
-            rig.step()
-            assert rig.loop.controller.program_line == line
-            plan_file.unlink()
-            rig.loop.post("reload")
-            rig.step()
-            assert rig.loop.controller.program_line == ""  # deleted: gone
-        finally:
-            rig.close()
+    rig = build_rig(routines=program)
+    line = rig.loop.controller.program_line
+    assert line
+    plan_file.write_text(PLAN.replace("[1, 4]", "[1, four]"))
+    rig.loop.post("reload")
+    rig.step()
+    assert rig.loop.controller.program_line == line
+    plan_file.unlink()
+    rig.loop.post("reload")
+    rig.step()
+    assert rig.loop.controller.program_line == ""  # deleted: gone
 
 
 def test_a_request_the_loop_fails_on_is_still_answered(rig):

@@ -73,19 +73,13 @@ def test_watchdog_interval_is_half_of_watchdog_usec(env, interval):
     assert Notifier(env).watchdog_interval == interval
 
 
-def test_the_loop_pings_the_watchdog_at_half_the_period(tmp_path, manager):
-    from tests.daemon_helpers import make_rig, mock_pins
-
+def test_the_loop_pings_the_watchdog_at_half_the_period(manager, build_rig):
     sock, path = manager
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        rig.loop.notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"})
-        rig.loop.watchdog_at = rig.clock.now()
-        try:
-            rig.step()
-            assert received(sock) == {"WATCHDOG": "1"}
-            assert rig.loop.deadline(rig.clock.now()) == pytest.approx(rig.clock.now() + 2.0)
-            rig.run_for(2.0)
-            assert received(sock) == {"WATCHDOG": "1"}
-        finally:
-            rig.close()
+    rig = build_rig()
+    rig.loop.notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"})
+    rig.loop.watchdog_at = rig.clock.now()
+    rig.step()
+    assert received(sock) == {"WATCHDOG": "1"}
+    assert rig.loop.deadline(rig.clock.now()) == pytest.approx(rig.clock.now() + 2.0)
+    rig.run_for(2.0)
+    assert received(sock) == {"WATCHDOG": "1"}

@@ -9,7 +9,6 @@ from dataclasses import asdict
 import pytest
 
 from device.daemon.state import HISTORY_FILE, RESUME_FILE, Place, StateStore, write_atomic
-from tests.daemon_helpers import make_rig, mock_pins
 
 
 def place(saved_at: float = 1000.0) -> Place:
@@ -61,70 +60,53 @@ def test_an_unwritable_state_folder_is_logged_at_every_failure(tmp_path, caplog)
     assert "cannot write the history" in caplog.text and "(1 waiting" in caplog.text
 
 
-def test_resume_after_a_crash(tmp_path):
-    with mock_pins() as factory:
-        first = make_rig(factory, tmp_path)
-        first.press("play")
-        first.press("play")
-        first.press("next")  # now on step 3, "Forehead strokes"
-        saved = json.loads((tmp_path / "state" / RESUME_FILE).read_text())
-        assert (saved["routine"], saved["step"], saved["elapsed"]) == ("demo", 2, 20.0)
-        first.close()  # the power goes; nothing else is cleaned up
+def test_resume_after_a_crash(tmp_path, build_rig):
+    first = build_rig()
+    first.press("play")
+    first.press("play")
+    first.press("next")  # now on step 3, "Forehead strokes"
+    saved = json.loads((tmp_path / "state" / RESUME_FILE).read_text())
+    assert (saved["routine"], saved["step"], saved["elapsed"]) == ("demo", 2, 20.0)
+    first.close()  # the power goes; nothing else is cleaned up
 
-    with mock_pins() as factory:
-        second = make_rig(factory, tmp_path)
-        try:
-            view = second.loop.controller.view(second.clock.now())
-            second.step()
-            shown = second.output.views[-1][1]
-            assert shown.offer == "Resume Quick demo at step 3?"
-            assert second.loop.tracker.status(second.loop.controller, 0)["offer"] == shown.offer
-            assert view.offer == ""  # the controller itself knows nothing of it
-            second.press("play")
-            session = second.loop.controller.session
-            assert (second.state, session.index) == ("running", 2)
-            assert second.output.said[0].startswith("Place your fingertips just above")
-        finally:
-            second.close()
+    second = build_rig()
+    view = second.loop.controller.view(second.clock.now())
+    second.step()
+    shown = second.output.views[-1][1]
+    assert shown.offer == "Resume Quick demo at step 3?"
+    assert second.loop.tracker.status(second.loop.controller, 0)["offer"] == shown.offer
+    assert view.offer == ""  # the controller itself knows nothing of it
+    second.press("play")
+    session = second.loop.controller.session
+    assert (second.state, session.index) == ("running", 2)
+    assert second.output.said[0].startswith("Place your fingertips just above")
 
 
-def test_next_discards_the_offer(tmp_path):
+def test_next_discards_the_offer(tmp_path, build_rig):
     StateStore(tmp_path / "state", wall=lambda: 1_700_001_000.0).save(
         Place("demo", "Quick demo", 2, "Forehead strokes", 20.0, 1_700_001_000.0)
     )
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        try:
-            assert rig.loop.tracker.place is not None
-            rig.press("next")
-            assert rig.loop.tracker.place is None
-            assert rig.loop.controller.selected == "demo"  # NEXT did not also change routine
-            assert not (tmp_path / "state" / RESUME_FILE).exists()
-        finally:
-            rig.close()
+    rig = build_rig()
+    assert rig.loop.tracker.place is not None
+    rig.press("next")
+    assert rig.loop.tracker.place is None
+    assert rig.loop.controller.selected == "demo"  # NEXT did not also change routine
+    assert not (tmp_path / "state" / RESUME_FILE).exists()
 
 
-def test_an_old_record_is_not_offered(tmp_path):
+def test_an_old_record_is_not_offered(tmp_path, build_rig):
     StateStore(tmp_path / "state").save(place(saved_at=1.0))
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        try:
-            assert rig.loop.tracker.place is None
-        finally:
-            rig.close()
+    rig = build_rig()
+    assert rig.loop.tracker.place is None
 
 
-def test_finishing_or_stopping_clears_the_record_and_writes_history(tmp_path):
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        try:
-            rig.press("play")
-            rig.press("play")
-            rig.run_for(70)
-            rig.press("play")
-            rig.hold("play")
-        finally:
-            rig.close()
+def test_finishing_or_stopping_clears_the_record_and_writes_history(tmp_path, build_rig):
+    rig = build_rig()
+    rig.press("play")
+    rig.press("play")
+    rig.run_for(70)
+    rig.press("play")
+    rig.hold("play")
     store = StateStore(tmp_path / "state")
     assert not (tmp_path / "state" / RESUME_FILE).exists()
     assert [(e.routine, e.completed) for e in store.history()] == [
@@ -145,19 +127,15 @@ def test_finishing_or_stopping_clears_the_record_and_writes_history(tmp_path):
         {"routine": ["demo"]},
     ],
 )
-def test_a_record_with_a_wrongly_typed_field_is_ignored(tmp_path, caplog, change):
+def test_a_record_with_a_wrongly_typed_field_is_ignored(tmp_path, caplog, change, build_rig):
     record = {**asdict(place(saved_at=1_700_001_000.0)), **change}
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / RESUME_FILE).write_text(json.dumps(record))
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)  # start-up does not crash
-        try:
-            assert rig.loop.tracker.place is None
-            assert caplog.text.count("ignoring the resume record") == 1
-            rig.press("play")
-            assert rig.state == "waiting"
-        finally:
-            rig.close()
+    rig = build_rig()  # start-up does not crash
+    assert rig.loop.tracker.place is None
+    assert caplog.text.count("ignoring the resume record") == 1
+    rig.press("play")
+    assert rig.state == "waiting"
 
 
 def test_a_record_that_is_not_an_object_is_ignored(tmp_path, caplog):

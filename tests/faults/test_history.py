@@ -14,7 +14,6 @@ import textwrap
 
 from device.cli.main import main
 from device.daemon.state import HISTORY_FILE, RESUME_FILE, StateStore
-from tests.daemon_helpers import make_rig, mock_pins
 
 
 def test_a_record_after_a_torn_line_is_kept_whole(tmp_path):
@@ -80,24 +79,17 @@ def test_a_failed_atomic_write_leaves_no_temp_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_session_cut_short_by_a_kill_is_counted_once_and_after_resuming(tmp_path):
-    with mock_pins() as factory:
-        first = make_rig(factory, tmp_path)
-        first.press("play")
-        first.press("play")
-        first.press("next")  # step 3, 20 s in
-        first.close()  # killed: nothing recorded
+def test_a_session_cut_short_by_a_kill_is_counted_once_and_after_resuming(tmp_path, build_rig):
+    first = build_rig()
+    first.press("play")
+    first.press("play")
+    first.press("next")  # step 3, 20 s in
+    first.close()  # killed: nothing recorded
     for _ in range(2):  # two restarts before anyone answers: still counted once
-        with mock_pins() as factory:
-            again = make_rig(factory, tmp_path)
-            again.close()
-    with mock_pins() as factory:
-        last = make_rig(factory, tmp_path)
-        try:
-            last.press("play")  # resume at step 3
-            last.run_for(120)
-        finally:
-            last.close()
+        build_rig().close()
+    last = build_rig()
+    last.press("play")  # resume at step 3
+    last.run_for(120)
     sessions = StateStore(tmp_path / "state").history()
     assert [(s.routine, s.completed, s.partial) for s in sessions] == [
         ("demo", False, True),
@@ -107,11 +99,8 @@ def test_a_session_cut_short_by_a_kill_is_counted_once_and_after_resuming(tmp_pa
     assert not (tmp_path / "state" / RESUME_FILE).exists()
 
 
-def test_history_never_prints_a_traceback_on_an_unexpected_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    monkeypatch.setattr("device.config.paths.SYSTEM_CONFIG", tmp_path / "none.toml")
-    state = tmp_path / "massage-timer"
+def test_history_never_prints_a_traceback_on_an_unexpected_line(machine, capsys):
+    state = machine["XDG_STATE_HOME"] / "massage-timer"
     StateStore(state).record("demo", 1_700_000_000.0, 65.0, True)
     odd = ["[1, 2]", '"text"', '{"routine": 5}', '{"routine": "x", "started": 1e300}', "{}"]
     with open(state / HISTORY_FILE, "a") as handle:
