@@ -10,7 +10,7 @@ from device.core.timeline import BROKEN_NEW_FILE, error_phrase, library_phrases
 from device.daemon.lastgood import LastGood
 from device.daemon.library import Library
 from tests.core_helpers import write
-from tests.daemon_helpers import make_rig, mock_pins, routines_dir
+from tests.daemon_helpers import routines_dir
 
 GOOD = 'title = "Cheek hold"\n\n[[step]]\nname = "Hold"\nsay = "Hold."\nduration = "20s"\n'
 
@@ -38,39 +38,25 @@ def test_two_valid_case_twins_still_clash(tmp_path):
 BROKEN = 'title = "Demo"\n\n[[step]]\nname = "x"\nduration = "soon"\n'
 
 
-def restarted(tmp_path, factory):
-    """The daemon as it comes up after a reboot or a service restart (same state folder)."""
-    return make_rig(factory, tmp_path)
-
-
-def test_the_last_good_version_outlives_a_restart_and_is_said_truthfully(tmp_path):
-    with mock_pins() as factory:
-        restarted(tmp_path, factory).close()  # ran once with a good demo.toml
+def test_the_last_good_version_outlives_a_restart_and_is_said_truthfully(tmp_path, build_rig):
+    build_rig().close()  # ran once with a good demo.toml
     (tmp_path / "routines" / "demo.toml").write_text(BROKEN)  # broken while it was off
-    with mock_pins() as factory:
-        rig = restarted(tmp_path, factory)
-        try:
-            routines = rig.loop.controller.routines
-            assert routines["demo"].title == "Quick demo"  # the last good version, from disk
-            assert rig.loop.controller.selected == "demo"  # the selection did not move
-            said = [s for s in rig.output.said if "has an error" in s]
-            assert said == [error_phrase("Quick demo")]
-            assert said[0] in library_phrases(routines.values())  # rendered, not a chime
-        finally:
-            rig.close()
+    rig = build_rig()  # restarted: the same state folder
+    routines = rig.loop.controller.routines
+    assert routines["demo"].title == "Quick demo"  # the last good version, from disk
+    assert rig.loop.controller.selected == "demo"  # the selection did not move
+    said = [s for s in rig.output.said if "has an error" in s]
+    assert said == [error_phrase("Quick demo")]
+    assert said[0] in library_phrases(routines.values())  # rendered, not a chime
 
 
-def test_a_file_broken_from_the_start_is_not_said_to_have_a_good_version(tmp_path):
+def test_a_file_broken_from_the_start_is_not_said_to_have_a_good_version(tmp_path, build_rig):
     routines_dir(tmp_path)
     (tmp_path / "routines" / "extra.toml").write_text(BROKEN)
-    with mock_pins() as factory:
-        rig = restarted(tmp_path, factory)
-        try:
-            said = [s for s in rig.output.said if "has an error" in s]
-            assert said == [BROKEN_NEW_FILE] and "last good" not in said[0]
-            assert said[0] in library_phrases(rig.loop.controller.routines.values())
-        finally:
-            rig.close()
+    rig = build_rig()
+    said = [s for s in rig.output.said if "has an error" in s]
+    assert said == [BROKEN_NEW_FILE] and "last good" not in said[0]
+    assert said[0] in library_phrases(rig.loop.controller.routines.values())
 
 
 def test_the_kept_copies_follow_the_folder(tmp_path):
