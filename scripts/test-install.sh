@@ -7,6 +7,7 @@
 # The debootstrap result is cached as a tarball in $CACHE, so a rerun takes minutes.
 # Not part of `make test`: it downloads ~100 MB and takes several minutes per architecture.
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(...) fails the test too
 
 CACHE=${MT_INSTALL_CACHE:-/var/tmp/massage-timer-install}
 MIRROR=${MT_INSTALL_MIRROR:-http://deb.debian.org/debian}
@@ -82,9 +83,13 @@ as_pi() { chroot "$1" su - pi -c "$2"; }
 packages() { chroot "$1" dpkg-query -W -f '${Package} ${Installed-Size}\n' | sort; }
 
 install_once() { # run the installer as pi would; print the seconds it took
-  local root=$1 started
+  local root=$1 arch=$2 started
   started=$(date +%s)
-  as_pi "$root" "cd massage-timer && sudo ./scripts/install-pi.sh" >&2
+  if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+    as_pi "$root" "cd massage-timer && sudo ./scripts/install-pi.sh" >&2
+  else # qemu-user's binfmt entry lacks the C flag, so setuid sudo cannot work: be sudo
+    chroot "$root" env SUDO_USER=pi bash -c "cd /home/pi/massage-timer && ./scripts/install-pi.sh" >&2
+  fi
   echo $(($(date +%s) - started))
 }
 
@@ -103,11 +108,11 @@ smoke_test() {
 }
 
 upgrade_test() { # a re-run keeps the person's config, routine edits and history
-  local root=$1
+  local root=$1 arch=$2
   echo '# mine' >>"$root/etc/massage-timer/config.toml"
   echo '# mine' >>"$root/etc/massage-timer/routines/demo.toml"
   mkdir -p "$root/var/lib/massage-timer" && echo '{}' >"$root/var/lib/massage-timer/mine.json"
-  say "upgrade: re-run took $(install_once "$root") s"
+  say "upgrade: re-run took $(install_once "$root" "$arch") s"
   grep -q '# mine' "$root/etc/massage-timer/config.toml" || die "upgrade lost the config"
   grep -q '# mine' "$root/etc/massage-timer/routines/demo.toml" || die "upgrade lost a routine"
   [ -e "$root/var/lib/massage-timer/mine.json" ] || die "upgrade lost the history"
@@ -119,7 +124,7 @@ test_arch() {
   say "== bookworm $arch =="
   prepare_root "$arch" "$root"
   before=$(packages "$root")
-  seconds=$(install_once "$root")
+  seconds=$(install_once "$root" "$arch")
   after=$(packages "$root")
   local added
   added=$(comm -13 <(echo "$before") <(echo "$after"))
@@ -127,7 +132,7 @@ test_arch() {
     "$(echo "$added" | awk '{kb += $2} END {printf "%.0f", kb / 1024}') MB installed;" \
     "/opt/massage-timer is $(du -sm "$root/opt/massage-timer" | cut -f1) MB"
   smoke_test "$root"
-  upgrade_test "$root"
+  upgrade_test "$root" "$arch"
   unmount_all
   say "$arch: passed"
 }

@@ -41,6 +41,8 @@ IN_PROGRESS = ("running", "paused", "waiting")  # never closed: resume must be i
 class Speaker:
     """The Output that speaks; construct as ``Speaker(config, clock)``."""
 
+    role = "speaker"
+
     def __init__(
         self, config: Config, clock: Clock, devices: Callable[[], list[str]] | None = None
     ) -> None:
@@ -138,6 +140,10 @@ class Speaker:
     def available(self) -> bool:
         """Whether a mixer is open or asleep (False: display only for now)."""
         return self.mixer.open or self.mixer.asleep
+
+    def problem(self) -> str:
+        """Why nothing can be heard now ('' when something can), for ``ctl status``."""
+        return "" if self.available or not self.enabled else "no audio device"
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self.ready.wait(timeout)

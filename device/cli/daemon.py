@@ -66,11 +66,12 @@ def run_daemon(
     notifier = Notifier()
     with contextlib.ExitStack() as stack:
         factory = _simulated_pins(stack) if args.simulate else None
-        outputs = start_outputs(build_outputs(config, args, clock))
+        failed: dict[str, str] = {}
+        outputs = start_outputs(build_outputs(config, args, clock, failed), failed)
         stack.callback(_stop_outputs, outputs)
         events = EventLog.open(args.events)
         stack.callback(events.close)
-        parts = {"events": events, "notifier": notifier, "factory": factory}
+        parts = {"events": events, "notifier": notifier, "factory": factory, "failed": failed}
         loop = _build(config, args, clock, outputs, **parts)
         stack.callback(loop.board.close)
         if loop.tracker.store:  # history a full disk held back: one last try on the way out
@@ -153,6 +154,11 @@ def run_ctl(args: argparse.Namespace) -> int:
         reply = request(path, message)
     except (FileNotFoundError, ConnectionRefusedError):
         raise MassageTimerError(f"the daemon is not running (no socket at {path})") from None
+    except PermissionError:
+        raise MassageTimerError(
+            f"permission denied on {path}: you need the massage-timer group; if the installer "
+            "just added you, log out and in again (or run: newgrp massage-timer)"
+        ) from None
     if not reply.get("ok"):
         raise MassageTimerError(reply.get("error", "failed"))
     if args.cmd == "status":

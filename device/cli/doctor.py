@@ -46,6 +46,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         *probes.display(config),
         *probes.groups(),
         *probes.service(),
+        *probes.running_daemon(config),
     ]
     print(f"massage-timer {__version__} doctor")
     for finding in findings:

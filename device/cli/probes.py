@@ -19,6 +19,7 @@ from pathlib import Path
 from device.config.paths import routines_folder
 from device.config.schema import Config
 from device.core.catalog import load_catalog
+from device.daemon.control import request, socket_path
 
 SERVICE = "massage-timer.service"
 SERVICE_USER = "massage-timer"
@@ -145,6 +146,30 @@ def service() -> list[Finding]:
     if active == "failed":
         return [Finding("service", text, f"journalctl -u {SERVICE} -n 30, then fix what it says")]
     return [Finding("service", text)]
+
+
+MISSING_FIXES = {
+    "buttons": LGPIO_FIX,
+    "speaker": "check the speaker is on and connected; massage-timer audio-devices",
+    "display": "connect the screen before boot; journalctl -u massage-timer says why",
+}
+
+
+def running_daemon(config: Config) -> list[Finding]:
+    """What the running daemon says about itself, the hardware it could not open included."""
+    path = socket_path(config.daemon.socket, for_client=True)
+    try:
+        status = request(path, {"cmd": "status"}, timeout=5).get("status", {})
+    except PermissionError:
+        fix = f"log out and in again if you were just added to {SERVICE_USER}; else sudo"
+        return [Finding("daemon", f"{path}: permission denied", fix)]
+    except (OSError, ValueError):
+        return [Finding("daemon", f"not running (no answer at {path})")]
+    found = [Finding("daemon", f"{status.get('state')}; selected {status.get('selected')}")]
+    for what, why in status.get("missing", {}).items():
+        fix = MISSING_FIXES.get(what.split()[0], f"journalctl -u {SERVICE}")
+        found.append(Finding("daemon", f"{what} does not work: {why}", fix))
+    return found
 
 
 def routines(args: argparse.Namespace, config: Config) -> list[Finding]:

@@ -75,4 +75,5 @@ class IdleView:
     routine_length: float = 0.0
     program: str = ""  # e.g. "Week 9 · every other day · today: rest"
     warnings: int = 0  # routine files with errors
+    missing: tuple[str, ...] = ()  # hardware that does not work: "buttons", "speaker", ...
     offer: str = ""  # e.g. "Resume Evening wind-down at step 4?"

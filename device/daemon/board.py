@@ -29,6 +29,7 @@ class Board:
         self.devices: dict[str, object] = {}
         self.led = None
         self._led_mode = ""
+        self.problems: dict[str, str] = {}  # what could not be opened, and why
 
     def start(self) -> None:
         """Open each device on its own: one that fails is named in the log, the rest work.
@@ -37,6 +38,7 @@ class Board:
             from gpiozero import DigitalInputDevice  # optional on a laptop
         except ImportError as error:
             log.warning("buttons disabled: %s", error)
+            self.problems["buttons"] = str(error)
             return
         warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
         wanted = self._wanted(DigitalInputDevice)
@@ -48,10 +50,12 @@ class Board:
                 failed[f"{what} (GPIO{pin})"] = error
         reasons = {str(error) for error in failed.values()}
         if len(failed) == len(wanted) and len(reasons) == 1:  # nothing opened, for one reason
-            log.warning("buttons disabled: %s", reasons.pop())
+            self.problems["buttons"] = reasons.pop()
+            log.warning("buttons disabled: %s", self.problems["buttons"])
             return
         for what, error in failed.items():
             log.warning("%s unavailable; the others work: %s", what, error)
+            self.problems[what] = str(error)
 
     def _wanted(self, kind) -> list[tuple[str, int, Callable[[], None]]]:
         """Each device the config asks for: what to call it, its pin, how to open it."""

@@ -50,6 +50,8 @@ class Loop:
         self.tracker: Tracker = parts.get("tracker") or Tracker(None)
         self.board = parts.get("board")
         self.factory = parts.get("factory")  # MockFactory in simulation, for `ctl press`
+        # What does not work now (name -> why), for `ctl status` and the idle screen's mark
+        self.missing: Callable[[], dict[str, str]] = parts.get("missing") or dict
         self.pause_after: float = parts.get("pause_after", 0.0)
         self.queue: queue.SimpleQueue = queue.SimpleQueue()  # put() is safe in signal handlers
         self.wait: Callable[[queue.SimpleQueue, float | None], tuple] = parts.get("wait") or _get
@@ -176,8 +178,9 @@ class Loop:
 
     def _show(self, now: float) -> None:
         view = self.controller.view(now)
-        if isinstance(view, IdleView) and self.tracker.place:
-            view = replace(view, offer=self.tracker.place.offer)
+        if isinstance(view, IdleView):
+            offer = self.tracker.place.offer if self.tracker.place else ""
+            view = replace(view, offer=offer, missing=tuple(self.missing()))
         times = [t for t in self._each("show", view, now) if t is not None]
         self.redraw_at = min(times, default=None)
 

@@ -9,7 +9,7 @@ def answer(loop, request: dict, now: float) -> dict:
     """Do what ``request`` asks; the reply for the client. Raises for a bad request."""
     command = request["cmd"]
     if command == "status":
-        return {"ok": True, "status": loop.tracker.status(loop.controller, now)}
+        return {"ok": True, "status": status(loop, now)}
     if command == "reload":
         return loop.reload(now)
     if command == "press":
@@ -23,4 +23,9 @@ def answer(loop, request: dict, now: float) -> dict:
         loop.actions += loop.tracker.answer_offer(loop.controller, True, now)
     else:
         loop.apply_input(command, now)
-    return {"ok": True, "status": loop.tracker.status(loop.controller, now)}
+    return {"ok": True, "status": status(loop, now)}
+
+
+def status(loop, now: float) -> dict:
+    """``ctl status``: the tracker's view of the session, and the hardware that does not work."""
+    return loop.tracker.status(loop.controller, now) | {"missing": loop.missing()}

@@ -27,7 +27,8 @@ def build_loop(config: Config, folder: Path, clock, outputs: list, **parts) -> L
     """The loop over ``folder`` with its buttons open and the routines loaded.
 
     ``parts``: ``store`` (a StateStore, or None: no resume or history), ``events``,
-    ``notifier``, ``factory`` (mock pins), ``selected`` (else the config's)."""
+    ``notifier``, ``factory`` (mock pins), ``selected`` (else the config's), ``failed``
+    (outputs that could not start: role -> why)."""
     store: StateStore | None = parts.get("store")
     wanted = parts.get("selected") or config.routines.selected
     controller = Controller(
@@ -49,6 +50,8 @@ def build_loop(config: Config, folder: Path, clock, outputs: list, **parts) -> L
     )
     loop.board = Board(config, loop.post, clock)
     loop.board.start()
+    failed = parts.get("failed", {})
+    loop.missing = functools.partial(missing_hardware, loop.board, loop.outputs, failed)
     loop.post("reload")
     loop.run_once(timeout=0)  # the first load, before anything else can happen
     return loop
@@ -73,22 +76,26 @@ def planner_for(outputs: list):
     return functools.partial(plan, speech_length=lengths)
 
 
-def build_outputs(config: Config, args, clock) -> list:
-    """Speaker, screen, and the terminal when no screen shows; each optional, none fatal."""
+def build_outputs(config: Config, args, clock, failed: dict[str, str] | None = None) -> list:
+    """Speaker, screen, and the terminal when no screen shows; each optional, none fatal.
+    ``failed`` collects the role ("speaker", "display") and reason of each that could not load."""
+    failed = {} if failed is None else failed
     outputs = []
     if config.audio.enabled:
-        outputs += _optional("device.audio.speaker", "Speaker", config, clock)
+        outputs += _optional(failed, "speaker", "device.audio.speaker", "Speaker", config, clock)
     screen = []
     if config.display.enabled and not getattr(args, "no_window", False):
-        screen = _optional("device.display.screen", "Screen", config, headless=bool(args.headless))
+        headless = bool(args.headless)
+        screen = _optional(failed, "display", "device.display.screen", "Screen", config, headless)
     outputs += screen
     if getattr(args, "terminal", False) or (not screen and sys.stdout.isatty()):
         outputs.append(TerminalOutput(sys.stdout))
     return outputs
 
 
-def start_outputs(outputs: list) -> list:
-    """Start each output in order; one that cannot start is left out (said once)."""
+def start_outputs(outputs: list, failed: dict[str, str] | None = None) -> list:
+    """Start each output in order; one that cannot start is left out (said once, and put
+    in ``failed`` under its role)."""
     started = []
     for output in outputs:
         try:
@@ -96,12 +103,25 @@ def start_outputs(outputs: list) -> list:
             started.append(output)
         except Exception as error:  # missing hardware degrades, it does not crash
             log.warning("%s unavailable: %s", type(output).__name__, error)
+            if failed is not None:
+                failed[getattr(output, "role", type(output).__name__)] = str(error)
     return started
 
 
-def _optional(module: str, name: str, *args, **kwargs) -> list:
+def missing_hardware(board: Board, outputs: list, failed: dict[str, str]) -> dict[str, str]:
+    """What does not work now, by role, with why: for ctl status and the idle screen."""
+    missing = {**board.problems, **failed}
+    for output in outputs:
+        problem = output.problem() if hasattr(output, "problem") else ""
+        if problem:
+            missing[output.role] = problem
+    return missing
+
+
+def _optional(failed: dict[str, str], role: str, module: str, name: str, *args) -> list:
     try:
-        return [getattr(importlib.import_module(module), name)(*args, **kwargs)]
+        return [getattr(importlib.import_module(module), name)(*args)]
     except Exception as error:  # no pygame, no SDL library, a broken install...
         log.warning("%s unavailable: %s", name.lower(), error)
+        failed[role] = str(error)
         return []

@@ -37,7 +37,8 @@ def draw_idle(surface: pygame.Surface, view: IdleView, fonts: Fonts) -> list[Ite
     ]
     rows = [row for row in rows if row[0]]
     hint = "Press PLAY to start · NEXT to choose"
-    items = _rows(surface, fonts, rows, column, unit)
+    items = _missing(surface, fonts, view.missing, column, unit) if view.missing else []
+    items += _rows(surface, fonts, rows, column, unit)
     hint_box = pygame.Rect(
         column.x, column.bottom - round(unit * 0.08), column.width, round(unit * 0.08)
     )
@@ -48,6 +49,15 @@ def draw_idle(surface: pygame.Surface, view: IdleView, fonts: Fonts) -> list[Ite
     else:
         items += _line(surface, fonts, hint, hint_box, unit * 0.05, DIM, align="center")
     return items
+
+
+def _missing(surface, fonts: Fonts, missing, column: pygame.Rect, unit: int) -> list[Item]:
+    """A small amber line, top right, naming the hardware that does not work (and takes
+    its height from the column, so the rows below never cover it)."""
+    row = pygame.Rect(column.x, column.y, column.width, round(unit * 0.06))
+    column.update(column.x, row.bottom, column.width, column.height - row.height)
+    text = " · ".join(f"no {name}" for name in missing)
+    return _line(surface, fonts, text, row, unit * 0.04, WARNING, align="right")
 
 
 def _rows(surface, fonts: Fonts, rows: list, column: pygame.Rect, unit: int) -> list[Item]:

@@ -87,6 +87,8 @@ def panel_rect(rect: pygame.Rect, size: tuple[int, int], rotation: int) -> pygam
 class Screen:
     """``Screen(config, headless=False)``: the display as the daemon's Output."""
 
+    role = "display"
+
     def __init__(self, config: Config, headless: bool = False, fonts: Fonts | None = None) -> None:
         display = config.display
         self.enabled = display.enabled and not headless

@@ -51,6 +51,8 @@ def status_line(view: RoutineView | IdleView) -> str:
 class TerminalOutput:
     """Prints cues as lines; on a terminal it also keeps a live status line."""
 
+    role = "terminal"
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.started: float | None = None  # when the running routine began

@@ -89,3 +89,18 @@ def test_listing_the_outputs_leaves_the_mixer_able_to_open(tmp_path, monkeypatch
         assert speaker.mixer.open and pygame.mixer.get_init()
     finally:
         speaker.stop()
+
+
+def test_a_speaker_without_a_device_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    speaker = Speaker(audio_config(tmp_path), FakeClock())
+    speaker.start(background=False)
+    try:
+        assert speaker.problem() == "no audio device"
+    finally:
+        speaker.stop()
+    working = _speaker(tmp_path, monkeypatch, ["Speaker"])
+    try:
+        assert working.problem() == ""
+    finally:
+        working.stop()

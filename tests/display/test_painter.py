@@ -1,5 +1,6 @@
 """Routine and idle views: every step of every bundled routine fits, on black, at every size."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pygame
@@ -9,7 +10,7 @@ from device.core.catalog import load_catalog
 from device.core.timeline import plan
 from device.core.view import IdleView, RoutineView
 from device.display.facemap import EDGE, FILL, FILL_FAINT, FaceMap
-from device.display.idle import draw_idle, length_text
+from device.display.idle import WARNING, draw_idle, length_text
 from device.display.painter import BLACK, Painter, boxes, counter_text
 from device.display.text import ELLIPSIS, Fonts, fit, wrap
 
@@ -177,3 +178,23 @@ def test_length_text():
     assert length_text(240) == "4 min"
     assert length_text(270) == "4 min 30 s"
     assert length_text(45) == "45 s"
+
+
+def test_idle_marks_the_hardware_that_does_not_work(fonts):
+    view = IdleView(awake=True, routine_title="Morning depuff", routine_length=240)
+    plain, marked = pygame.Surface((480, 320)), pygame.Surface((480, 320))
+    assert not [i for i in draw_idle(plain, view, fonts) if i.rect.top < 40]
+    items = draw_idle(marked, replace(view, missing=("buttons", "speaker")), fonts)
+    mark = [i.rect for i in items if i.rect.top < 40]
+    assert mark and all(r.right > 480 * 0.6 for r in mark)  # top right
+    amber = [
+        (x, y)
+        for r in mark
+        for x in range(r.left, r.right)
+        for y in range(r.top, r.bottom)
+        if marked.get_at((x, y))[:3] == WARNING
+    ]
+    assert amber
+    for item in items:
+        assert marked.get_rect().contains(item.rect), item
+    assert unlit_outside(marked, [i.rect for i in items]) == 0
