@@ -48,6 +48,12 @@ def test_unit_is_a_notify_service_with_watchdog_and_restart():
     assert unit["ExecStart"][0].endswith(" run")
 
 
+def test_unit_leaves_room_for_the_control_clients():
+    from device.daemon.control_server import MAX_CLIENTS
+
+    assert int(settings()["LimitNOFILE"][0]) >= 2 * MAX_CLIENTS + 64
+
+
 def test_unit_keeps_gpio_sound_and_display_while_hardened():
     unit = settings()
     assert set(unit["SupplementaryGroups"][0].split()) == {

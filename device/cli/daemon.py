@@ -16,7 +16,8 @@ from device.cli.routines import configured
 from device.clock import MonotonicClock
 from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
 from device.core.session import State, StateChanged, StepStarted
-from device.daemon.control import COMMANDS, ControlServer, EventLog, request, socket_path, submitter
+from device.daemon.control import COMMANDS, EventLog, request, socket_path, submitter
+from device.daemon.control_server import ControlServer
 from device.daemon.library import FolderWatcher
 from device.daemon.loop import Loop
 from device.daemon.notify import Notifier
@@ -81,6 +82,7 @@ def run_daemon(
             server = ControlServer(socket_path(config.daemon.socket), submitter(loop.post))
             server.start()
             stack.callback(server.stop)
+            loop.health.append(server.healthy)
             log.info("control socket %s", server.path)
         assert loop.library is not None
         watcher = FolderWatcher(loop.library.folder, lambda: loop.post("reload"))

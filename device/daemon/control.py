@@ -5,19 +5,19 @@ The socket speaks one JSON object per line each way, over a Unix socket only.
 Request ``{"cmd": "start", "name": "evening"}``; reply ``{"ok": true, ...}`` or
 ``{"ok": false, "error": "..."}``. The server thread parses, hands the request
 to the loop through ``submit`` and writes back what the loop answers. The
-socket is owner and group only (0660) in a runtime folder of mode 0750
-(0700, and checked, for the ``/tmp/massage-timer-UID`` fallback).
+server is control_server.py: the socket is owner and group only (0660) in a folder
+of this user that no one else can write to (0750; 0700 for the
+``/tmp/massage-timer-UID`` fallback).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
 import socket
-import stat
+import struct
 import sys
 import threading
 from collections.abc import Callable
@@ -25,7 +25,6 @@ from pathlib import Path
 
 from device.config.paths import system_runtime_folder
 from device.daemon.simulate import MAX_HOLD
-from device.exc import MassageTimerError
 
 log = logging.getLogger(__name__)
 SOCKET_NAME = "control.sock"
@@ -105,95 +104,27 @@ def submitter(post: Callable[..., None], timeout: float = REPLY_TIMEOUT) -> Subm
     return submit
 
 
-class ControlServer:
-    """Accepts connections in one thread; each connection is served in its own thread."""
-
-    def __init__(self, path: Path, submit: Submit) -> None:
-        self.path = Path(path)
-        self.submit = submit
-        self.sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        _make_folder(self.path.parent)
-        if self.path.is_socket() and not _alive(self.path):
-            self.path.unlink()  # left behind by a crash
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        # No umask dance (the umask is process-wide, other threads create files): the
-        # folder (0750 or 0700) already keeps others out until the chmod.
-        sock.bind(str(self.path))
-        os.chmod(self.path, 0o660)
-        sock.listen(8)
-        self.sock = sock
-        self._thread = threading.Thread(target=self._accept, name="control", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self.sock is None:
-            return
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-        self.sock.close()
-        if self._thread:
-            self._thread.join(timeout=5)
-        self.path.unlink(missing_ok=True)
-        self.sock = None
-
-    def _accept(self) -> None:
-        assert self.sock is not None
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn, conn.makefile("rwb") as stream:
-            while raw := stream.readline(MAX_LINE + 1):
-                stream.write(json.dumps(self._answer(raw)).encode() + b"\n")
-                stream.flush()
-
-    def _answer(self, raw: bytes) -> dict:
-        try:
-            if len(raw) > MAX_LINE:
-                raise ValueError("request too long")
-            return self.submit(check_request(json.loads(raw)))
-        except ValueError as error:
-            return {"ok": False, "error": str(error)}
-        except Exception as error:  # a bad request must never take the server down
-            log.exception("control request failed")
-            return {"ok": False, "error": f"internal error: {error}"}
-
-
-def _make_folder(folder: Path) -> None:
-    """The socket's folder; the shared-/tmp fallback must be ours alone (0700)."""
-    if folder.name != f"massage-timer-{os.getuid()}":
-        folder.mkdir(mode=0o750, parents=True, exist_ok=True)
-        return
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700)
-    found = os.lstat(folder)
-    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
-        raise MassageTimerError(f"{folder} is not a folder of this user; remove it or set a socket")
-    if found.st_mode & 0o077:
-        raise MassageTimerError(f"{folder} is open to group or others; chmod 700 it")
-
-
-def _alive(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(path))
-            return True
-        except OSError:
-            return False
+def answer_line(raw: bytes, submit: Submit) -> dict:
+    """The reply to one request line (at most MAX_LINE bytes): never raises."""
+    try:
+        return submit(check_request(json.loads(raw)))
+    except ValueError as error:
+        return {"ok": False, "error": str(error)}
+    except Exception as error:  # a bad request must never take the server down
+        log.exception("control request failed")
+        return {"ok": False, "error": f"internal error: {error}"}
 
 
 def request(path: Path, message: dict, timeout: float = REPLY_TIMEOUT + 1) -> dict:
     """Send one request to the daemon and return its reply; OSError if it is not running."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
+        # Blocking, with a send timeout: a connect that meets a full backlog waits for room
+        # (with settimeout() it would fail at once with EAGAIN).
+        seconds, fraction = divmod(timeout, 1)
+        timeval = struct.pack("ll", int(seconds), int(fraction * 1e6))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
         sock.connect(str(path))
+        sock.settimeout(timeout)
         sock.sendall(json.dumps(message).encode() + b"\n")
         with sock.makefile("rb") as stream:
             line = stream.readline()

@@ -57,6 +57,9 @@ class Loop:
         self.wait: Callable[[queue.SimpleQueue, float | None], tuple] = parts.get("wait") or _get
         self.timers: list[Timer] = []
         self.listeners: list[Callable[[list[Action], float], None]] = []
+        # Parts that must be alive for the watchdog to be fed (the control server):
+        # one that died silently gets the daemon restarted instead of left deaf.
+        self.health: list[Callable[[], bool]] = []
         self.alive = True
         self.redraw_at: float | None = None
         self.watchdog_at = clock.now() if self.notifier.watchdog_interval else None
@@ -155,7 +158,8 @@ class Loop:
         for reply, answer in replies:
             reply(answer)
         if self.watchdog_at is not None and now >= self.watchdog_at:
-            self.notifier.watchdog()
+            if all(alive() for alive in self.health):
+                self.notifier.watchdog()
             self.watchdog_at = now + (self.notifier.watchdog_interval or 1.0)
 
     def _broken_phrase(self, name: str) -> str:
