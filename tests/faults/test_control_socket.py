@@ -18,7 +18,6 @@ from device.daemon.control import MAX_LINE, request
 from device.daemon.control_server import ControlServer
 from device.daemon.notify import Notifier
 from device.exc import MassageTimerError
-from tests.daemon_helpers import make_rig, mock_pins
 
 
 class Recorder:
@@ -217,24 +216,19 @@ def pings(sock: socket.socket) -> int:
     return count
 
 
-def test_the_watchdog_is_fed_only_while_the_control_server_lives(tmp_path, manager):
+def test_the_watchdog_is_fed_only_while_the_control_server_lives(rig, manager):
     """Before: the loop fed the watchdog with the accept thread gone, so systemd never
     restarted a daemon nobody could control."""
     sock, path = manager
     alive = {"control": True}
-    with mock_pins() as factory:
-        rig = make_rig(factory, tmp_path)
-        rig.loop.notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"})
-        rig.loop.watchdog_at = rig.clock.now()
-        rig.loop.health.append(lambda: alive["control"])
-        try:
-            rig.run_for(5.0)
-            assert pings(sock) == 3  # at 0, 2 and 4 s
-            alive["control"] = False
-            rig.run_for(10.0)
-            assert pings(sock) == 0
-            alive["control"] = True
-            rig.run_for(2.0)
-            assert pings(sock) == 1
-        finally:
-            rig.close()
+    rig.loop.notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"})
+    rig.loop.watchdog_at = rig.clock.now()
+    rig.loop.health.append(lambda: alive["control"])
+    rig.run_for(5.0)
+    assert pings(sock) == 3  # at 0, 2 and 4 s
+    alive["control"] = False
+    rig.run_for(10.0)
+    assert pings(sock) == 0
+    alive["control"] = True
+    rig.run_for(2.0)
+    assert pings(sock) == 1
