@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Control characters (but tab and newline) and the Unicode direction controls: written
+# raw to a terminal or the journal they can rewrite the screen or reorder what is read.
+UNSAFE_CHARACTER = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def escaped(text: str) -> str:
+    """``text`` with each unsafe character (and newline) written as ``\\u202e``: safe to print."""
+    return UNSAFE_CHARACTER.sub(lambda m: f"\\u{ord(m[0]):04x}", text).replace("\n", "\\n")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a file, printed as ``path:line: where: what``."""
+    """One thing wrong with a file, printed as ``path:line: where: what``; printing never
+    passes on a control or direction character (a file name may hold any)."""
 
     path: str
     line: int
@@ -17,7 +30,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        return f"{self.path}:{self.line}:{where} {self.message}"
+        return escaped(f"{self.path}:{self.line}:{where} {self.message}")
 
 
 class MassageTimerError(Exception):

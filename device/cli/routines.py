@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from device.audio.speech import configured_cache, espeak_problem
+from device.cli.checks import SERVICE_USER, Reader, missing_sounds, unreadable
 from device.config.loading import load_checked, load_forgiving
 from device.config.paths import find_config, routines_folder
 from device.config.schema import Config
@@ -28,6 +29,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: all)")
     check.add_argument(
         "--strict", action="store_true", help="exit 1 when a cue will not be heard as written"
+    )
+    check.add_argument(
+        "--user",
+        metavar="NAME",
+        help=f"who must be able to read the files (default: {SERVICE_USER})",
     )
     check.set_defaults(run=run_check)
     listing = commands.add_parser("list", help="list routines with their length and steps")
@@ -58,7 +64,8 @@ def run_check(args: argparse.Namespace) -> int:
     problems, notes = [], []
     config_path = find_config(args.config)
     config_files = [Path(p) for p in args.paths if Path(p).name == "config.toml"]
-    for path in config_files or ([config_path] if config_path and not args.paths else []):
+    config_files = config_files or ([config_path] if config_path and not args.paths else [])
+    for path in config_files:
         try:
             load_checked(path)
             notes.append(f"{path}: ok")
@@ -67,9 +74,13 @@ def run_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths if Path(p).name != "config.toml"]
     if not args.paths:
         paths = [routines_folder(args.routines, _folder_setting(config_path))]
+        print(f"checking {config_path or 'the built-in config'} and {paths[0]}", file=sys.stderr)
     catalog = load_catalog(paths)
-    problems += catalog.problems
-    length = speech_lengths(load_forgiving(config_path)[0])
+    config = load_forgiving(config_path)[0]
+    problems += catalog.problems + missing_sounds(catalog, config.audio.sounds)
+    reader = Reader.named(args.user) if args.user else Reader.service()
+    problems += unreadable([*config_files, *paths], reader)
+    length = speech_lengths(config)
     warnings = [w for name in catalog.names for w in unheard(catalog.routines[name], length)]
     for line in problems + warnings:
         print(line)

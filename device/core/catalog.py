@@ -48,12 +48,15 @@ def load_catalog(paths: Iterable[Path]) -> Catalog:
     """Load routine files and folders (with their ``programs/``) into one Catalog."""
     catalog = Catalog()
     seen: dict[str, str] = {}
+    beside: set[str] = set()  # routines in the folder of a program file checked alone
     for path in paths:
         if path.is_dir():
             routines, programs = routine_files(path), program_files(path)
         else:
             in_programs = path.parent.name == PROGRAMS_FOLDER
             routines, programs = ([], [path]) if in_programs else ([path], [])
+            if in_programs:
+                beside |= {routine_name(p) for p in routine_files(path.parent.parent)}
         if not path.exists():
             catalog.problems.append(Problem(str(path), 1, "", "no such file or folder"))
             continue
@@ -61,7 +64,7 @@ def load_catalog(paths: Iterable[Path]) -> Catalog:
             _add(catalog.routines, file, load_routine, catalog, seen)
         for file in programs:
             _add(catalog.programs, file, load_program, catalog, seen)
-    _check_program_routines(catalog)
+    _check_program_routines(catalog, beside)
     return catalog
 
 
@@ -83,14 +86,14 @@ def _add(into: dict, file: Path, loader, catalog: Catalog, seen: dict[str, str])
     into[name] = loaded
 
 
-def _check_program_routines(catalog: Catalog) -> None:
-    """A program may only name routines that exist (checked once all files are read)."""
-    if not catalog.routines:
-        return
+def _check_program_routines(catalog: Catalog, beside: set[str]) -> None:
+    """A program may only name routines that exist (checked once all files are read): in
+    the catalog, or (for a program file checked alone) as files in its routines folder."""
+    known = set(catalog.routines) | beside
     for program in catalog.programs.values():
         for number, phase in enumerate(program.phases, start=1):
             for name in phase.routines:
-                if name not in catalog.routines:
+                if name not in known:
                     message = f"names routine '{name}', which is not in the folder"
                     catalog.problems.append(
                         Problem(program.path, phase.line, f"phase {number}", message)

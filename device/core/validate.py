@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from device.core.durations import format_short, parse_duration
 from device.core.tomlsource import Source, Where
-from device.exc import InvalidFileError, Problem
+from device.exc import UNSAFE_CHARACTER, InvalidFileError, Problem
 
 T = TypeVar("T")
 N = TypeVar("N", int, float)
@@ -66,7 +66,7 @@ class Checker:
             self.report(where, label, f"'{key}' is missing; every {noun} needs one")
             return ""
         text = self.get(table, key, str, where, label, "")
-        if key in table and isinstance(table[key], str) and not text.strip():
+        if isinstance(table[key], str) and not table[key].strip():
             self.report((*where, key), _join(label, key), "must not be empty")
         return text
 
@@ -74,6 +74,12 @@ class Checker:
         items = self.get(table, key, list, where, label, [])
         if not all(isinstance(item, str) for item in items):
             self.report((*where, key), _join(label, key), "must be a list of text in quotes")
+            return ()
+        try:
+            for item in items:
+                refuse_unsafe(item)
+        except ValueError as error:
+            self.report((*where, key), _join(label, key), str(error))
             return ()
         return tuple(items)
 
@@ -112,7 +118,20 @@ def as_kind(value: object, kind: type[T]) -> T:
         return cast(T, float(value))
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"must be {_KIND[kind]}, not {show(value)}")
+    if isinstance(value, str):
+        refuse_unsafe(value)
     return value
+
+
+def refuse_unsafe(text: str) -> None:
+    """A control or direction character could rewrite a terminal or disguise the text."""
+    found = UNSAFE_CHARACTER.search(text)
+    if found:
+        code = f"U+{ord(found[0]):04X}"
+        raise ValueError(
+            f"has a control or text-direction character ({code}) at character "
+            f"{found.start() + 1}; remove it"
+        )
 
 
 def as_int(value: object, low: int, high: int) -> int:

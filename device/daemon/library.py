@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -216,6 +217,17 @@ class FolderWatcher:
             return event.name == self.folder.name
         if not event.name or event.mask & ino.IN_ISDIR:
             return not event.mask & ino.IN_IGNORED or role == "folder"
-        if not event.mask & _DONE_WRITING:
-            return False  # a file just created is empty or half-written: wait for its close
-        return is_routine_file(event.name)
+        if not is_routine_file(event.name):
+            return False
+        if event.mask & _DONE_WRITING:
+            return True
+        # A file just created is empty or half-written: wait for its close. A symlink or a
+        # FIFO is never written and closed here, so it matters as soon as it appears.
+        return bool(event.mask & ino.IN_CREATE) and self._not_a_plain_file(role, event.name)
+
+    def _not_a_plain_file(self, role: str, name: str) -> bool:
+        folder = self.folder / PROGRAMS_FOLDER if role == "programs" else self.folder
+        try:
+            return not stat.S_ISREG(os.lstat(folder / name).st_mode)
+        except OSError:
+            return False  # gone again: its IN_DELETE will say so
