@@ -20,14 +20,6 @@ SOUND = GOOD + '\n[[step.cue]]\nat = "10s"\nsound = "gong.wav"\n'
 PROGRAM = 'title = "Plan"\n\n[[phase]]\nweeks = [1, 4]\nroutines = ["hold", "gone"]\n'
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "SYSTEM_CONFIG", tmp_path / "no-such-config.toml")
-    monkeypatch.setattr(paths, "SYSTEM_ROUTINES", tmp_path / "no-such-routines")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def check(capsys, *argv: str) -> tuple[int, list[str], str]:
     code = main(["check", *argv])
     out, err = capsys.readouterr()
@@ -72,7 +64,8 @@ def test_check_reports_a_file_the_service_user_cannot_read(tmp_path, capsys):
 
 def test_check_with_no_arguments_checks_the_configured_folder(tmp_path, capsys):
     folder = routines_dir(tmp_path, "demo")
-    write(tmp_path, "xdg/massage-timer/config.toml", f'[routines]\nfolder = "{folder}"\n')
+    config = paths.user_config()  # the test's own XDG folder (tests/conftest.py)
+    write(config.parent, config.name, f'[routines]\nfolder = "{folder}"\n')
     code, _, err = check(capsys)
     assert code == 0
     assert f"and {folder}" in err.splitlines()[0] and "checked 1 routines" in err
