@@ -8,13 +8,13 @@ time, so the file is a recording we can search for onsets.
 from __future__ import annotations
 
 import os
-import select
 import time
 from array import array
 from pathlib import Path
 
+from inotify_simple import INotify, flags
+
 from device.config.schema import Config
-from device.daemon.inotify import IN_MODIFY, Inotify
 
 FRAME = 0.005  # seconds per analysis frame
 LOUD = 500  # |sample| that counts as sound (speech and ducked ticks are far above)
@@ -42,7 +42,7 @@ class AudioFileClock:
 
     def __init__(self, path: Path, rate: int, channels: int = 2) -> None:
         self.path, self.bytes_per_second = path, rate * channels * 2
-        self._notify: Inotify | None = None
+        self._notify: INotify | None = None
 
     def now(self) -> float:
         try:
@@ -58,15 +58,14 @@ class AudioFileClock:
         and ``timeout`` (wall seconds) turns a stalled mixer into a failure.
         """
         if self._notify is None:
-            self._notify = Inotify()
-            self._notify.add_watch(self.path, IN_MODIFY)
+            self._notify = INotify()
+            self._notify.add_watch(self.path, flags.MODIFY)
         give_up = time.monotonic() + timeout
         while (now := self.now()) < moment:
             left = give_up - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"the mixer stopped at {now:.3f} s of audio")
-            select.select([self._notify], [], [], left)
-            self._notify.read()
+            self._notify.read(timeout=int(left * 1000) + 1)
         return now
 
     def close(self) -> None:

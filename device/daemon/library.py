@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from inotify_simple import Event, INotify, flags
+
 from device.core.catalog import (
     PROGRAMS_FOLDER,
     is_routine_file,
@@ -27,18 +29,15 @@ from device.core.catalog import (
 )
 from device.core.program import Program
 from device.core.routine import Routine, routine_name
-from device.daemon import inotify as ino
 from device.daemon.lastgood import LastGood
 from device.exc import Problem
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.15  # seconds of quiet after the last save before reloading
-_FOLDER_MASK = (
-    ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE | ino.IN_CREATE
-)
-_SELF_MASK = ino.IN_DELETE_SELF | ino.IN_MOVE_SELF | ino.IN_ATTRIB | ino.IN_ONLYDIR
-_PARENT_MASK = ino.IN_CREATE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE | ino.IN_ATTRIB
-_DONE_WRITING = ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO | ino.IN_MOVED_FROM | ino.IN_DELETE
+_FOLDER_MASK = flags.CLOSE_WRITE | flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE | flags.CREATE
+_SELF_MASK = flags.DELETE_SELF | flags.MOVE_SELF | flags.ATTRIB | flags.ONLYDIR
+_PARENT_MASK = flags.CREATE | flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE | flags.ATTRIB
+_DONE_WRITING = flags.CLOSE_WRITE | flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE
 
 
 @dataclass
@@ -145,14 +144,14 @@ class FolderWatcher:
         self.folder = Path(folder).absolute()
         self.on_change = on_change
         self.debounce = debounce
-        self.inotify: ino.Inotify | None = None
+        self.inotify: INotify | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
         self._watches: dict[int, str] = {}  # wd -> "folder", "programs" or "parent"
         self._missing_said = False
 
     def start(self) -> None:
-        self.inotify = ino.Inotify()
+        self.inotify = INotify()
         self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC)
         self._ensure_watches()
         self._thread = threading.Thread(target=self._run, name="folder-watcher", daemon=True)
@@ -173,7 +172,7 @@ class FolderWatcher:
         """(Re)watch the folder, its programs/ and its parent (which sees it come and go)."""
         assert self.inotify is not None
         targets = [
-            (self.folder.parent, _PARENT_MASK | ino.IN_ONLYDIR, "parent"),
+            (self.folder.parent, _PARENT_MASK | flags.ONLYDIR, "parent"),
             (self.folder, _FOLDER_MASK | _SELF_MASK, "folder"),
             (self.folder / PROGRAMS_FOLDER, _FOLDER_MASK | _SELF_MASK, "programs"),
         ]
@@ -194,7 +193,7 @@ class FolderWatcher:
             ready, _, _ = select.select([self.inotify, self._wake_r], [], [])
             if self._wake_r in ready:
                 return
-            if not self._relevant(self.inotify.read()):
+            if not self._relevant(self.inotify.read(timeout=0)):
                 continue
             while True:  # debounce: wait for the burst of saves to go quiet
                 ready, _, _ = select.select([self.inotify, self._wake_r], [], [], self.debounce)
@@ -202,28 +201,28 @@ class FolderWatcher:
                     return
                 if not ready:
                     break
-                self.inotify.read()
+                self.inotify.read(timeout=0)
             self._ensure_watches()
             self.on_change()
 
-    def _relevant(self, events: list[ino.InotifyEvent]) -> bool:
+    def _relevant(self, events: list[Event]) -> bool:
         return any(self._matters(event) for event in events)
 
-    def _matters(self, event: ino.InotifyEvent) -> bool:
+    def _matters(self, event: Event) -> bool:
         role = self._watches.get(event.wd, "")
-        if event.mask & ino.IN_Q_OVERFLOW:
+        if event.mask & flags.Q_OVERFLOW:
             return True
         if role == "parent":
             return event.name == self.folder.name
-        if not event.name or event.mask & ino.IN_ISDIR:
-            return not event.mask & ino.IN_IGNORED or role == "folder"
+        if not event.name or event.mask & flags.ISDIR:
+            return not event.mask & flags.IGNORED or role == "folder"
         if not is_routine_file(event.name):
             return False
         if event.mask & _DONE_WRITING:
             return True
         # A file just created is empty or half-written: wait for its close. A symlink or a
         # FIFO is never written and closed here, so it matters as soon as it appears.
-        return bool(event.mask & ino.IN_CREATE) and self._not_a_plain_file(role, event.name)
+        return bool(event.mask & flags.CREATE) and self._not_a_plain_file(role, event.name)
 
     def _not_a_plain_file(self, role: str, name: str) -> bool:
         folder = self.folder / PROGRAMS_FOLDER if role == "programs" else self.folder

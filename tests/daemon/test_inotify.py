@@ -1,61 +1,116 @@
-"""Real inotify through ctypes: events for real file operations."""
+"""How the folder watcher reads real inotify events, for each way an editor saves.
+
+Each test does real file operations in a watched folder, then ends with a sentinel
+file whose close marks the end (inotify keeps the order of one instance's events),
+so what the watcher would have ignored is known without waiting for a timeout.
+"""
 
 from __future__ import annotations
 
 import os
-import select
+from pathlib import Path
 
 import pytest
+from inotify_simple import INotify, flags
 
-from device.daemon import inotify as ino
+from device.daemon.library import _FOLDER_MASK, _PARENT_MASK, _SELF_MASK, FolderWatcher
+from tests.daemon_helpers import routines_dir
 
-
-def wait_events(watcher: ino.Inotify) -> list[ino.InotifyEvent]:
-    ready, _, _ = select.select([watcher], [], [], 5)
-    assert ready, "no inotify event within 5 s"
-    return watcher.read()
+SENTINEL = "zz-end-of-test.txt"
 
 
-def test_close_after_write_and_move_are_reported_with_names(tmp_path):
-    with ino.Inotify() as watcher:
-        wd = watcher.add_watch(tmp_path, ino.IN_CLOSE_WRITE | ino.IN_MOVED_TO)
-        (tmp_path / "morning.toml").write_text("x")
-        event = wait_events(watcher)[0]
-        assert (event.wd, event.name) == (wd, "morning.toml")
-        assert event.mask & ino.IN_CLOSE_WRITE
-        (tmp_path / "new.tmp").write_text("y")
-        os.rename(tmp_path / "new.tmp", tmp_path / "evening.toml")
-        names = [e.name for e in wait_events(watcher) if e.mask & ino.IN_MOVED_TO]
-        assert names == ["evening.toml"] or names == []  # the close may come in its own read
-        names += [e.name for e in watcher.read() if e.mask & ino.IN_MOVED_TO]
-        assert "evening.toml" in names
+def relevant(folder: Path, act) -> list[str]:
+    """Names of the events of ``act()`` in ``folder`` that the watcher reacts to."""
+    watcher = FolderWatcher(folder, on_change=lambda: None)
+    with INotify() as probe:
+        watcher._watches = {
+            probe.add_watch(folder.parent, _PARENT_MASK | flags.ONLYDIR): "parent",
+            probe.add_watch(folder, _FOLDER_MASK | _SELF_MASK): "folder",
+        }
+        act()
+        (folder.parent / SENTINEL).write_text("end")
+        events: list = []
+        while not any(e.name == SENTINEL for e in events):
+            got = probe.read(timeout=5000)
+            assert got, "no inotify event within 5 s"
+            events += got
+    return [e.name for e in events if e.name != SENTINEL and watcher._matters(e)]
 
 
-def test_read_without_events_returns_nothing(tmp_path):
-    with ino.Inotify() as watcher:
-        watcher.add_watch(tmp_path, ino.IN_CLOSE_WRITE)
-        assert watcher.read() == []
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    return routines_dir(tmp_path)
 
 
-def test_watching_a_missing_path_raises_oserror(tmp_path):
-    with ino.Inotify() as watcher, pytest.raises(OSError, match="missing"):
-        watcher.add_watch(tmp_path / "missing", ino.IN_CLOSE_WRITE)
+def test_a_save_in_place_is_one_change(folder):
+    """nano, echo >, most editors: truncate, write, close."""
+    text = (folder / "demo.toml").read_text()
+    assert relevant(folder, lambda: (folder / "demo.toml").write_text(text)) == ["demo.toml"]
 
 
-def test_deleting_the_folder_reports_delete_self_and_ignored(tmp_path):
-    folder = tmp_path / "routines"
-    folder.mkdir()
-    with ino.Inotify() as watcher:
-        watcher.add_watch(folder, ino.IN_DELETE_SELF)
+def test_vims_save_is_seen_when_the_new_file_is_closed(folder):
+    """vim: probe file 4913, move the old file to a backup, write anew, drop the backup."""
+    old, text = folder / "demo.toml", (folder / "demo.toml").read_text()
+
+    def vim_save() -> None:
+        (folder / "4913").write_text("")
+        (folder / "4913").unlink()
+        os.rename(old, folder / "demo.toml~")
+        with open(old, "w") as new:
+            new.write(text)
+        (folder / "demo.toml~").unlink()
+
+    assert relevant(folder, vim_save) == ["demo.toml", "demo.toml"]  # moved away, closed
+
+
+def test_an_atomic_save_is_seen_at_the_rename(folder):
+    """A temporary file renamed over the routine: only the rename counts."""
+    text = (folder / "demo.toml").read_text()
+
+    def atomic_save() -> None:
+        (folder / ".demo.toml.tmp").write_text(text)
+        os.rename(folder / ".demo.toml.tmp", folder / "demo.toml")
+
+    assert relevant(folder, atomic_save) == ["demo.toml"]
+
+
+def test_a_new_file_counts_when_closed_not_when_created(folder):
+    def create_then_close() -> None:
+        with open(folder / "evening.toml", "w") as new:
+            new.write("title = ")
+            new.flush()
+            (folder / "marker.txt").write_text("")  # events so far: create, not closed
+
+    assert relevant(folder, create_then_close) == ["evening.toml"]
+
+
+def test_deleting_a_routine_counts_and_scratch_files_do_not(folder):
+    def edit_scratch_then_delete() -> None:
+        for name in (".demo.toml.swp", "demo.toml~", "#demo.toml#", "notes.txt"):
+            (folder / name).write_text("scratch")
+            (folder / name).unlink()
+        (folder / "demo.toml").unlink()
+
+    assert relevant(folder, edit_scratch_then_delete) == ["demo.toml"]
+
+
+def test_the_folder_itself_going_and_coming_counts_a_sibling_does_not(folder):
+    def churn() -> None:
+        (folder.parent / "other").mkdir()
+        for name in os.listdir(folder):
+            (folder / name).unlink()
         folder.rmdir()
-        masks = [e.mask for e in wait_events(watcher)]
-        assert any(m & ino.IN_DELETE_SELF for m in masks)
+        folder.mkdir()
+
+    names = relevant(folder, churn)
+    assert "other" not in names
+    assert names.count(folder.name) == 2  # deleted, created (from the parent's watch)
 
 
-def test_parse_splits_padded_names():
-    header = ino._HEADER.pack(3, ino.IN_CLOSE_WRITE, 0, 16)
-    data = header + b"a.toml".ljust(16, b"\0") + ino._HEADER.pack(4, ino.IN_IGNORED, 0, 0)
-    assert list(ino.parse(data)) == [
-        ino.InotifyEvent(3, ino.IN_CLOSE_WRITE, 0, "a.toml"),
-        ino.InotifyEvent(4, ino.IN_IGNORED, 0, ""),
-    ]
+def test_stop_closes_the_inotify_descriptor(folder):
+    watcher = FolderWatcher(folder, on_change=lambda: None)
+    watcher.start()
+    inotify = watcher.inotify
+    assert inotify is not None and not inotify.closed
+    watcher.stop()
+    assert inotify.closed

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import threading
 
 import pytest
 
 from device.core.catalog import is_routine_file
-from device.daemon import inotify as ino
 from device.daemon.library import FolderWatcher, Library
 from tests.daemon_helpers import routines_dir
 
@@ -162,32 +160,6 @@ def test_moving_a_file_in_triggers_a_reload(watched, tmp_path):
     (tmp_path / "new.toml").write_text((folder / "demo.toml").read_text())
     os.rename(tmp_path / "new.toml", folder / "new.toml")
     changes.wait()
-
-
-def read_until(probe: ino.Inotify, names: set[str], mask: int = ~0) -> list:
-    """Events until each of ``names`` was seen (with a bit of ``mask``); 5 s at most."""
-    events: list = []
-    while not names <= {e.name for e in events if e.mask & mask}:
-        ready, _, _ = select.select([probe], [], [], 5)
-        assert ready, f"no event for {names - {e.name for e in events}}"
-        events += probe.read()
-    return events
-
-
-def test_editor_scratch_files_and_open_files_are_not_changes(watched):
-    folder, _, watcher = watched
-    scratch = {".demo.toml.swp", "demo.toml~", "#demo.toml#", ".demo.toml.tmp", "4913"}
-    with ino.Inotify() as probe:
-        watcher._watches = {probe.add_watch(folder, ino.IN_CLOSE_WRITE | ino.IN_CREATE): "folder"}
-        for name in scratch:
-            (folder / name).write_text("scratch")
-        with open(folder / "half.toml", "w") as half:  # still being written: not closed yet
-            half.write("title = ")
-            half.flush()
-            events = read_until(probe, {*scratch, "half.toml"})
-            assert [e.name for e in events if watcher._matters(e)] == []
-        closed = read_until(probe, {"half.toml"}, ino.IN_CLOSE_WRITE)
-    assert [e.name for e in closed if watcher._matters(e)] == ["half.toml"]  # the check can see
 
 
 def test_a_broken_program_keeps_its_last_good_version(tmp_path):
