@@ -1,6 +1,6 @@
 """Read a TOML file defensively and remember which line each key is on.
 
-``tomllib`` returns plain dicts without positions, so a small scanner maps
+``tomllib`` returns plain dicts without positions, so ``tomllines`` maps
 ``(table, index, key)`` to line numbers for messages like ``file:12: ...``.
 """
 
@@ -14,15 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from device.core.tomllines import Where, scan_lines
 from device.exc import InvalidFileError, Problem
 
 MAX_FILE_BYTES = 64 * 1024
-_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
-_TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-Where = tuple[Any, ...]
 
 
 @dataclass
@@ -95,35 +91,3 @@ def _decode(raw: bytes, shown: str) -> str:
         byte = raw[error.start]
         message = f"is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
         raise InvalidFileError([Problem(shown, line, "", message)]) from None
-
-
-def scan_lines(text: str) -> dict[Where, int]:
-    """Map table headers and keys to 1-based line numbers.
-
-    ``("title",)`` is a top-level key, ``("step", 2)`` the third ``[[step]]``,
-    ``("step", 2, "cue", 0, "at")`` a key of its first ``[[step.cue]]``.
-    """
-    lines: dict[Where, int] = {}
-    counts: dict[Where, int] = {}
-    table: Where = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if header := _ARRAY_HEADER.match(line):
-            table = _array_path(header[1].split("."), table, counts)
-            lines.setdefault(table, number)
-        elif header := _TABLE_HEADER.match(line):
-            table = tuple(header[1].split("."))
-            lines.setdefault(table, number)
-        elif key := _KEY.match(line):
-            lines.setdefault((*table, key[1]), number)
-    return lines
-
-
-def _array_path(names: list[str], table: Where, counts: dict[Where, int]) -> Where:
-    """The path of a new ``[[a.b]]`` entry: nested under the current ``[[a]]``."""
-    parent: Where = ()
-    if len(names) > 1 and table[:1] == (names[0],) and len(table) >= 2:
-        parent = table[:2]
-    key = (*parent, names[-1])
-    index = counts.get(key, 0)
-    counts[key] = index + 1
-    return (*key, index)
