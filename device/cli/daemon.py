@@ -15,6 +15,7 @@ from collections.abc import Callable
 from device.cli.routines import configured
 from device.clock import MonotonicClock
 from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
+from device.core.durations import format_clock
 from device.core.session import State, StateChanged, StepStarted
 from device.daemon.control import COMMANDS, EventLog, request, socket_path, submitter
 from device.daemon.control_server import ControlServer
@@ -219,9 +220,9 @@ def run_history(args: argparse.Namespace) -> int:
         print("no sessions yet", file=sys.stderr)
     for session in shown:
         when = dt.datetime.fromtimestamp(session.started).strftime("%Y-%m-%d %H:%M")
-        minutes, seconds = divmod(int(session.seconds), 60)
+        length = format_clock(int(session.seconds))  # whole seconds done
         how = "completed" if session.completed else "cut short" if session.partial else "stopped"
-        print(f"{when}  {session.routine:<28} {minutes:>3}:{seconds:02d}  {how}")
+        print(f"{when}  {session.routine:<28} {length:>6}  {how}")
     if skipped:
         print(f"note: {skipped} lines skipped: not session records", file=sys.stderr)
     return 0

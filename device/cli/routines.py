@@ -115,7 +115,7 @@ def unheard(routine: Routine, length: Callable[[str], float]) -> list[Problem]:
     warnings = []
     for heard in audible(timeline, length).lost:
         where = _step_label(routine, heard.step)
-        due = f"{heard.describe()} at {_offset(heard.due, tenths=False)}"
+        due = f"{heard.describe()} at {format_clock(heard.due)}"
         message = f"{due} will not be heard: {heard.why}"
         warnings.append(Problem(routine.path, heard.line, where, message))
     return warnings
@@ -167,7 +167,7 @@ def run_show(args: argparse.Namespace) -> int:
         start = heard.step_starts.get(step_plan.index, 0.0)
         sounds = [(start + c.at, c) for c in step_plan.cues if c.kind == "sound"]
         _print_phrases(said[step_plan.index], sounds)
-    print(f"  {_offset(heard.end):<15} sound        bell")
+    print(f"  {format_clock(heard.end, 1):<15} sound        bell")
     _print_phrases(said[-1][1:])
     if heard.lost:
         print(f"{len(heard.lost)} cues will not be heard as written (marked <<)")
@@ -185,19 +185,16 @@ def _step_header(step_plan: StepPlan) -> str:
 
 def _print_phrases(phrases: list[Heard], sounds: list | None = None) -> None:
     """Sounds and phrases in time order: a phrase with its start and end, marked if lost."""
-    lines = [(at, 0, f"  {_offset(at):<15} sound        {cue.content}") for at, cue in sounds or []]
+    lines = [
+        (at, 0, f"  {format_clock(at, 1):<15} sound        {cue.content}")
+        for at, cue in sounds or []
+    ]
     for phrase in phrases:
         at = phrase.start if phrase.start is not None else phrase.due
-        span = f"{_offset(at)}-{_offset(phrase.end)}" if phrase.end is not None else _offset(at)
+        span = format_clock(at, 1)
+        if phrase.end is not None:
+            span += f"-{format_clock(phrase.end, 1)}"
         mark = f"  << {phrase.fate.value}: {phrase.why}" if phrase.fate is not Fate.HEARD else ""
         lines.append((at, 1, f"  {span:<15} {phrase.role:<11}  {phrase.text}{mark}"))
     for _, _, line in sorted(lines, key=lambda item: item[:2]):
         print(line)
-
-
-def _offset(seconds: float, tenths: bool = True) -> str:
-    if not tenths:
-        minutes, rest = divmod(round(seconds), 60)
-        return f"{minutes}:{rest:02d}"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"

@@ -1,9 +1,18 @@
-"""Durations in, durations out: parsing ``1m30s`` and saying "one minute thirty"."""
+"""Durations in, durations out: every way the device writes or says a length.
+
+Four forms, one place: ``parse_duration`` reads what files say; ``format_clock``
+("1:30") is for countdowns and tables, ``format_short`` ("1m30s") for messages that
+echo the file syntax, ``format_length`` ("1 min 30 s") for the idle card and
+``say_duration`` ("one minute thirty") for speech. The three worded forms differ
+only in their words, so they share ``_in_words``.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 _DURATION = re.compile(
     r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+)ms)?$"
@@ -39,21 +48,44 @@ def parse_duration(value: object) -> float:
     return hours * 3600 + minutes * 60 + seconds + millis / 1000
 
 
-def format_clock(seconds: float) -> str:
-    """``m:ss`` for the screen and the terminal, rounding up so 0:00 means done."""
-    whole = max(0, int(-(-seconds // 1)))
-    return f"{whole // 60}:{whole % 60:02d}"
+def format_clock(seconds: float, decimals: int = 0) -> str:
+    """``m:ss`` (``m:ss.s`` with one decimal), rounded up so ``0:00`` means done."""
+    scale = 10**decimals
+    units = max(0, math.ceil(round(seconds * scale, 6)))  # round: 0.3 * 10 is 3.0000000004
+    minutes, rest = divmod(units, 60 * scale)
+    width = 2 + (decimals + 1 if decimals else 0)
+    return f"{minutes}:{rest / scale:0{width}.{decimals}f}"
+
+
+class _Words(NamedTuple):
+    """How one form writes a length: under a minute, whole minutes, the seconds after."""
+
+    seconds: Callable[[int], str]
+    minutes: Callable[[int], str]
+    and_seconds: Callable[[int], str]
+
+
+def _in_words(seconds: float, words: _Words) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    if not minutes:
+        return words.seconds(secs)
+    return words.minutes(minutes) + (words.and_seconds(secs) if secs else "")
+
+
+_FILE = _Words(lambda s: f"{s}s", lambda m: f"{m}m", lambda s: f"{s:02d}s")
+_LABEL = _Words(lambda s: f"{s} s", lambda m: f"{m} min", lambda s: f" {s} s")
 
 
 def format_short(seconds: float) -> str:
     """``1m30s`` style, the way routine files write durations."""
     if seconds < 60 and seconds != round(seconds):
         return f"{seconds:g}s"  # config limits such as 0.05s must not round to "0s"
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
-    if minutes and secs:
-        return f"{minutes}m{secs:02d}s"
-    return f"{minutes}m" if minutes else f"{secs}s"
+    return _in_words(seconds, _FILE)
+
+
+def format_length(seconds: float) -> str:
+    """``4 min``, ``4 min 30 s``, ``45 s``: a length to read at a glance."""
+    return _in_words(seconds, _LABEL)
 
 
 def number_words(n: int) -> str:
@@ -67,11 +99,15 @@ def number_words(n: int) -> str:
     return f"{_ONES[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
 
 
+def _plural(n: int, unit: str) -> str:
+    return f"{number_words(n)} {unit}{'s' * (n != 1)}"
+
+
+_SPOKEN = _Words(
+    lambda s: _plural(s, "second"), lambda m: _plural(m, "minute"), lambda s: f" {number_words(s)}"
+)
+
+
 def say_duration(seconds: float) -> str:
     """A spoken length: "four minutes", "one minute thirty", "forty-five seconds"."""
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
-    if not minutes:
-        return f"{number_words(secs)} second{'s' * (secs != 1)}"
-    head = f"{number_words(minutes)} minute{'s' * (minutes != 1)}"
-    return f"{head} {number_words(secs)}" if secs else head
+    return _in_words(seconds, _SPOKEN)

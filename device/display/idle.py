@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pygame
 
+from device.core.durations import format_length
 from device.core.view import IdleView
 from device.display.painter import ACCENT, BLACK, DIM, WHITE, Item
 from device.display.text import Fonts, blit_fitted, fit
 
 WARNING = (255, 196, 0)
-
-
-def length_text(seconds: float) -> str:
-    """``4 min``, ``4 min 30 s``, ``45 s``."""
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
-    if not minutes:
-        return f"{secs} s"
-    return f"{minutes} min" + (f" {secs} s" if secs else "")
 
 
 def draw_idle(surface: pygame.Surface, view: IdleView, fonts: Fonts) -> list[Item]:
@@ -31,7 +23,7 @@ def draw_idle(surface: pygame.Surface, view: IdleView, fonts: Fonts) -> list[Ite
     column = pygame.Rect(m, m, width - 2 * m, height - 2 * m)
     rows = [
         (view.routine_title, WHITE, 0.30, 0.13, True),
-        (length_text(view.routine_length) if view.routine_length else "", DIM, 0.12, 0.07, False),
+        (format_length(view.routine_length) if view.routine_length else "", DIM, 0.12, 0.07, False),
         (view.program, ACCENT, 0.14, 0.06, False),
         (view.offer, ACCENT, 0.14, 0.06, False),
     ]

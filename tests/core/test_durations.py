@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from device.core.durations import (
     format_clock,
+    format_length,
     format_short,
     number_words,
     parse_duration,
@@ -69,6 +70,19 @@ def test_format_short(seconds, text):
 )
 def test_format_clock_rounds_up_so_zero_means_done(seconds, text):
     assert format_clock(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0:00.0"), (12.5, "0:12.5"), (0.3, "0:00.3"), (59.96, "1:00.0"), (65.5, "1:05.5")],
+)
+def test_format_clock_with_tenths_for_cue_offsets(seconds, text):
+    assert format_clock(seconds, decimals=1) == text
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(240, "4 min"), (270, "4 min 30 s"), (45, "45 s")])
+def test_format_length(seconds, text):
+    assert format_length(seconds) == text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from device.core.catalog import load_catalog
 from device.core.timeline import plan
 from device.core.view import IdleView, RoutineView
 from device.display.facemap import EDGE, FILL, FILL_FAINT, FaceMap
-from device.display.idle import WARNING, draw_idle, length_text
+from device.display.idle import WARNING, draw_idle
 from device.display.painter import BLACK, Painter, boxes, counter_text
 from device.display.text import ELLIPSIS, Fonts, fit, wrap
 
@@ -172,12 +172,6 @@ def test_idle_awake_shows_the_selection_within_the_screen(size, fonts):
     for item in items:
         assert surface.get_rect().contains(item.rect), item
     assert unlit_outside(surface, [i.rect for i in items]) == 0
-
-
-def test_length_text():
-    assert length_text(240) == "4 min"
-    assert length_text(270) == "4 min 30 s"
-    assert length_text(45) == "45 s"
 
 
 def test_idle_marks_the_hardware_that_does_not_work(fonts):
