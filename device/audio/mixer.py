@@ -34,6 +34,7 @@ from pathlib import Path
 
 from device.audio.alsa_quiet import silence_alsa
 from device.audio.sounds import BUILT_IN, pcm
+from device.once import Once
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
@@ -63,24 +64,6 @@ class Output:
 VOICES, EFFECTS, CLICK = (0, 1), (2, 3, 4, 5), 6  # channel numbers
 
 
-class Once:
-    """Log each problem once, by key, until it is forgotten (then a repeat is news)."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    def warn(self, key: str, message: str) -> None:
-        if key not in self.keys:
-            self.keys.add(key)
-            log.warning(message)
-
-    def forget(self, *keys: str) -> bool:
-        """Forget ``keys``; True if any of them had been logged."""
-        known = self.keys & set(keys)
-        self.keys -= known
-        return bool(known)
-
-
 class Mixer:
     """pygame.mixer on the default output device: open, watched, lost and reopened.
 
@@ -103,7 +86,7 @@ class Mixer:
         self.output = output or Output()
         silence_alsa()  # our one log line replaces libasound's five on every retry
         self.devices = devices or _device_names
-        self.on_close, self.once = on_close, once or Once()
+        self.on_close, self.once = on_close, once or Once(log)
         self.open = False
         self.asleep = False  # closed on purpose: no checks, no retries until ``wake``
         self.sounds: dict[str, pygame.mixer.Sound] = {}  # the built-in sounds

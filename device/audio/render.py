@@ -6,8 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from device.audio.mixer import Once
 from device.audio.speech import SpeechCache, espeak_problem
+from device.once import Once
 
 log = logging.getLogger(__name__)
 

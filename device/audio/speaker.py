@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
-from device.audio.mixer import CHECK_EVERY, Mixer, Once, Output
+from device.audio.mixer import CHECK_EVERY, Mixer, Output
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
 from device.audio.speech import configured_cache
@@ -31,6 +31,7 @@ from device.core.session import Action, Say, Sound
 from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
 from device.core.timeline import estimated_length, library_phrases
 from device.core.view import RoutineView
+from device.once import Once
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Speaker:
         self.sounds_folder = audio.sounds
         self.ready = threading.Event()
         self.queue = SpeechQueue()
-        self.once = Once()
+        self.once = Once(log)
         output = Output(audio.device, audio.idle_close)
         self.mixer = Mixer(
             audio.frequency,

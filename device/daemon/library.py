@@ -31,6 +31,7 @@ from device.core.program import Program
 from device.core.routine import Routine, routine_name
 from device.daemon.lastgood import LastGood
 from device.exc import Problem
+from device.once import Once
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.15  # seconds of quiet after the last save before reloading
@@ -148,7 +149,7 @@ class FolderWatcher:
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
         self._watches: dict[int, str] = {}  # wd -> "folder", "programs" or "parent"
-        self._missing_said = False
+        self._once = Once(log)
 
     def start(self) -> None:
         self.inotify = INotify()
@@ -181,11 +182,10 @@ class FolderWatcher:
             try:
                 self._watches[self.inotify.add_watch(path, mask)] = role
             except OSError as error:
-                if role == "folder" and not self._missing_said:
-                    log.warning("cannot watch %s: %s", path, error.strerror)
-                    self._missing_said = True
+                if role == "folder":
+                    self._once.warn("folder", f"cannot watch {path}: {error.strerror}")
         if "folder" in self._watches.values():
-            self._missing_said = False
+            self._once.forget("folder")
 
     def _run(self) -> None:
         assert self.inotify is not None

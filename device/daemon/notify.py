@@ -10,6 +10,8 @@ import logging
 import os
 import socket
 
+from device.once import Once
+
 log = logging.getLogger(__name__)
 
 
@@ -20,7 +22,7 @@ class Notifier:
         env = os.environ if environ is None else environ
         self.address = _address(env.get("NOTIFY_SOCKET", ""))
         self.watchdog_interval = _watchdog_interval(env)
-        self._warned = False
+        self._once = Once(log)
 
     @property
     def enabled(self) -> bool:
@@ -36,9 +38,7 @@ class Notifier:
                 sock.sendto(message.encode(), self.address)
             return True
         except OSError as error:
-            if not self._warned:
-                log.warning("cannot notify systemd at %s: %s", self.address, error)
-                self._warned = True
+            self._once.warn("send", f"cannot notify systemd at {self.address}: {error}")
             return False
 
     def ready(self, status: str = "") -> bool:
