@@ -2,16 +2,15 @@
 
 Run: ``.venv/bin/python bench/bench_daemon.py`` (about 2.5 minutes; prints a markdown table).
 The daemon runs as ``run --simulate`` with the real screen (SDL dummy video driver, idle view
-kept awake) and the real speaker (SDL disk audio driver), as a subprocess measured from /proc.
+kept awake) and the real speaker (SDL disk audio driver), as a subprocess measured from /proc,
+through the tests' harness (tests/daemon_helpers.py) and in a work folder of its own: HOME,
+config, speech cache and state are never the user's.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,135 +22,114 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from device.daemon.control import request  # noqa: E402 - after the path set-up above
+from device.clock import MonotonicClock  # noqa: E402 - after the path set-up above
+from tests.daemon_helpers import DaemonProcess, machine_folders  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS, ROUTINE_SECONDS = 60, 30
 
 
-class Daemon:
-    def __init__(self, work: Path, notify: str) -> None:
-        env = os.environ | {
-            "NOTIFY_SOCKET": notify,
-            "XDG_RUNTIME_DIR": str(work / "run"),
-            "XDG_STATE_HOME": str(work / "state"),
-            "XDG_CACHE_HOME": str(Path.home() / ".cache"),  # warm speech cache
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_percent(pid: int, seconds: float) -> float:
+    before, start = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return 100 * (cpu_seconds(pid) - before) / (time.monotonic() - start)
+
+
+def environment(work: Path) -> dict[str, str]:
+    """The machine's folders moved into ``work`` (as the tests do), the real screen and
+    speaker on SDL's dummy video and disk audio drivers."""
+    folders = machine_folders(work / "home")
+    folders["XDG_RUNTIME_DIR"].mkdir(parents=True, mode=0o700)
+    return (
+        os.environ
+        | {name: str(path) for name, path in folders.items()}
+        | {
             "SDL_VIDEODRIVER": "dummy",
             "SDL_AUDIODRIVER": "disk",
             "SDL_DISKAUDIOFILE": str(work / "audio.raw"),
             "PYGAME_HIDE_SUPPORT_PROMPT": "1",
         }
-        command = [sys.executable, "-m", "device", "--config", str(work / "config.toml")]
-        command += ["--routines", str(work / "routines"), "run", "--simulate", "--events", "-"]
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        self.socket = work / "run" / "massage-timer" / "control.sock"
-        self.events: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            if line.startswith("{"):
-                self.events.put((time.monotonic(), json.loads(line)))
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def cpu_percent(self, seconds: float) -> float:
-        before, start = self.cpu_seconds(), time.monotonic()
-        time.sleep(seconds)
-        return 100 * (self.cpu_seconds() - before) / (time.monotonic() - start)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+    )
 
 
-def wait_ready(sock: socket.socket) -> None:
-    while b"READY=1" not in sock.recv(4096):
-        pass
-
-
-def prepare(work: Path) -> None:
+def prepare(work: Path, env: dict[str, str]) -> None:
+    """The bundled routines, a config that keeps the idle view lit, and their speech
+    rendered ahead (into the work folder's cache, never the user's)."""
     shutil.copytree(ROOT / "routines", work / "routines")
-    (work / "run").mkdir()
-    (work / "config.toml").write_text('[display]\nwake = "1h"\n')  # keep the idle view lit
+    config = Path(env["XDG_CONFIG_HOME"]) / "massage-timer" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[display]\nwake = "1h"\n')
+    warm = [sys.executable, "-m", "device", "--routines", str(work / "routines"), "warm"]
+    subprocess.run(warm, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def bench_ready(work: Path, sock: socket.socket, notify: str) -> float:
+def start(work: Path, env: dict[str, str]) -> DaemonProcess:
+    return DaemonProcess(work / "routines", work / "notify", env, quiet=True)
+
+
+def bench_ready(work: Path, env: dict[str, str]) -> float:
     """Start to READY=1, warm: the median of three starts after one to warm the caches."""
     times = []
     for attempt in range(4):
-        daemon = Daemon(work, notify)
-        wait_ready(sock)
+        daemon = start(work, env)
+        daemon.notified("READY")
         if attempt:
             times.append(time.monotonic() - daemon.started)
         daemon.stop()
+        daemon.close()
     return statistics.median(times)
 
 
-def bench_reload(daemon: Daemon, work: Path) -> list[float]:
-    text = (work / "routines" / "demo.toml").read_text()
+def bench_reload(daemon: DaemonProcess) -> list[float]:
+    path = daemon.folder / "demo.toml"
+    text = path.read_text()
     times = []
     for number in range(10):
-        while not daemon.events.empty():
-            daemon.events.get()
+        daemon.forget_events()
         saved = time.monotonic()
-        (work / "routines" / "demo.toml").write_text(text + f"\n# save {number}\n")
-        while True:
-            seen, event = daemon.events.get(timeout=10)
-            if event["event"] == "reload":
-                times.append(seen - saved)
-                break
+        path.write_text(text + f"\n# save {number}\n")
+        seen, _ = daemon.seen("reload")
+        times.append(seen - saved)
         time.sleep(0.3)
     return times
 
 
-def bench_press(work: Path, presses: int = 200) -> list[float]:
-    """In-process: the real loop and outputs; a GPIO-like thread presses, we time the action."""
-    os.environ.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="disk")
-    os.environ["SDL_DISKAUDIOFILE"] = str(work / "press.raw")
+def bench_press(work: Path, env: dict[str, str], presses: int = 200) -> list[float]:
+    """In-process: the loop as the daemon wires it, with the real outputs; a GPIO-like
+    thread presses, we time the action."""
+    os.environ.update(env | {"SDL_DISKAUDIOFILE": str(work / "press.raw")})
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
 
-    from device.clock import MonotonicClock
     from device.config.schema import Config
-    from device.core.controller import DEFAULT_GESTURES, Controller
-    from device.daemon.board import Board
-    from device.daemon.library import Library
-    from device.daemon.loop import Loop
-    from device.daemon.wiring import build_outputs, decoder_for, start_outputs
+    from device.core.outputs import RecordingOutput
+    from device.daemon.wiring import build_loop, build_outputs, start_outputs
+
+    class Stopwatch(RecordingOutput):
+        def __init__(self) -> None:
+            super().__init__()
+            self.acted = threading.Event()
+
+        def perform(self, actions, now) -> None:
+            self.acted.set()
 
     Device.pin_factory = MockFactory()
-    acted = threading.Event()
-
-    class Stopwatch:
-        def prepare(self, routines):
-            pass
-
-        def perform(self, actions, now):
-            acted.set()
-
-        def show(self, view, now):
-            return None
-
-    config, clock = Config(), MonotonicClock()
+    config, clock, stopwatch = Config(), MonotonicClock(), Stopwatch()
     args = type("Args", (), {"headless": False})()
-    outputs = [*start_outputs(build_outputs(config, args, clock)), Stopwatch()]
-    parts = {"decoder": decoder_for(config.buttons), "gestures": DEFAULT_GESTURES}
-    loop = Loop(Controller({}), outputs, clock, library=Library(work / "routines"), **parts)
-    loop.board = Board(config, loop.post, clock)
-    loop.board.start()
-    loop.post("reload")
+    outputs = [*start_outputs(build_outputs(config, args, clock)), stopwatch]
+    loop = build_loop(config, work / "routines", clock, outputs)
     loop.post("ctl", {"cmd": "start", "name": "evening-wind-down"}, lambda answer: None)
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
@@ -160,11 +138,11 @@ def bench_press(work: Path, presses: int = 200) -> list[float]:
     for _ in range(presses):
         pin.drive_low()
         time.sleep(0.07)
-        acted.clear()
-        start = time.perf_counter()
+        stopwatch.acted.clear()
+        begin = time.perf_counter()
         pin.drive_high()  # a press is known on release: from here to the action
-        if acted.wait(2):
-            times.append(time.perf_counter() - start)
+        if stopwatch.acted.wait(2):
+            times.append(time.perf_counter() - begin)
         time.sleep(0.1)  # more than the bounce time between presses
     loop.post("stop")
     thread.join(5)
@@ -187,31 +165,31 @@ def row(name: str, value: str, target: str, ok: bool) -> str:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-daemon-"))
-    notify = str(work / "notify")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(notify)
-    sock.settimeout(60)
+    daemon = None
     try:
-        prepare(work)
-        ready = bench_ready(work, sock, notify)
+        env = environment(work)
+        prepare(work, env)
+        ready = bench_ready(work, env)
         note("ready", ready)
-        daemon = Daemon(work, notify)
-        wait_ready(sock)
+        daemon = start(work, env)
+        daemon.notified("READY")
         time.sleep(2)  # let start-up work (speech cache check, first frame) settle
-        idle = daemon.cpu_percent(IDLE_SECONDS)
+        pid = daemon.process.pid
+        idle = cpu_percent(pid, IDLE_SECONDS)
         note("idle", idle)
-        request(daemon.socket, {"cmd": "start", "name": "evening-wind-down"})
-        status = request(daemon.socket, {"cmd": "next"})["status"]  # past "press play when ready"
+        daemon.ctl("start", name="evening-wind-down")
+        status = daemon.ctl("next")["status"]  # past "press play when ready"
         assert status["state"] == "running", status
-        routine = daemon.cpu_percent(ROUTINE_SECONDS)
+        routine = cpu_percent(pid, ROUTINE_SECONDS)
         note("routine", routine)
-        reload = bench_reload(daemon, work)
+        reload = bench_reload(daemon)
         note("reload", reload)
-        rss = daemon.peak_rss_mb()
+        rss = peak_rss_mb(pid)
         daemon.stop()
-        press = bench_press(work)
+        press = bench_press(work, env)
     finally:
-        sock.close()
+        if daemon is not None:
+            daemon.close()
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nmassage-timer daemon on this machine ({os.cpu_count()} cores)\n")
     print("| measure | result | target | met |\n|---|---|---|---|")

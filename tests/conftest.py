@@ -18,8 +18,7 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from device.config.paths import SYSTEM_CONFIG_DIR, SYSTEM_RUNTIME_DIR
-from tests.daemon_helpers import Rig, make_rig
+from tests.daemon_helpers import Rig, machine_folders, make_rig
 
 # The HOME the suite was started with: the tests prove they never use it.
 REAL_HOME = os.environ.get("HOME", "")
@@ -42,20 +41,6 @@ os.environ["GPIOZERO_PIN_FACTORY"] = "mock"
 # Set by systemd when the suite runs inside a unit: a test daemon must not answer it.
 for _variable in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "RUNTIME_DIRECTORY"):
     os.environ.pop(_variable, None)
-
-
-def machine_folders(home: Path) -> dict[str, Path]:
-    """The environment that moves every folder of the machine's under ``home``."""
-    return {
-        "HOME": home,
-        "XDG_CONFIG_HOME": home / ".config",
-        "XDG_CACHE_HOME": home / ".cache",
-        "XDG_STATE_HOME": home / ".local" / "state",
-        "XDG_DATA_HOME": home / ".local" / "share",
-        "XDG_RUNTIME_DIR": home / "run",
-        SYSTEM_CONFIG_DIR: home / "etc" / "massage-timer",
-        SYSTEM_RUNTIME_DIR: home / "run" / "system",
-    }
 
 
 # Collection and session fixtures never see the real folders either.

@@ -1,24 +1,47 @@
-"""Shared set-up for the daemon tests: mock pins, a routines folder, a loop on a FakeClock."""
+"""The daemon harness, shared by the tests and the benchmark: the machine's folders moved
+into one of ours, a routines folder, a loop on a FakeClock, and the daemon as a process."""
 
 from __future__ import annotations
 
+import json
+import queue
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
 from device.clock import FakeClock
-from device.config.paths import BUNDLED_ROUTINES
+from device.config.paths import BUNDLED_ROUTINES, SYSTEM_CONFIG_DIR, SYSTEM_RUNTIME_DIR
 from device.config.schema import Config
 from device.core.outputs import RecordingOutput
-from device.daemon.control import EventLog
+from device.daemon.control import EventLog, request
 from device.daemon.loop import Loop
 from device.daemon.state import StateStore
 from device.daemon.wiring import build_loop
 
 PINS = {"play": 17, "next": 27, "repeat": 22}
 WALL_START = 1_700_000_000.0  # the wall clock (time.time()) when the FakeClock reads 0
+
+
+def machine_folders(home: Path) -> dict[str, Path]:
+    """The environment that moves every folder of the machine's under ``home``."""
+    return {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_STATE_HOME": home / ".local" / "state",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_RUNTIME_DIR": home / "run",
+        SYSTEM_CONFIG_DIR: home / "etc" / "massage-timer",
+        SYSTEM_RUNTIME_DIR: home / "run" / "system",
+    }
 
 
 def routines_dir(tmp_path: Path, *names: str) -> Path:
@@ -104,3 +127,79 @@ def make_rig(
     parts = {"store": state if store else None, "events": EventLog(events), "factory": factory}
     loop = build_loop(config, folder, clock, [output], **parts)
     return Rig(loop, clock, output, factory, config, folder)
+
+
+class DaemonProcess:
+    """``massage-timer run --simulate --events -`` as a child process, with an sd_notify
+    socket of its own; the events it prints are read in a thread, each with when it came.
+
+    Its folders (config, cache, state, control socket) come from ``env``: a test passes
+    its own isolated environment (conftest.machine), the benchmark its work folder's.
+    """
+
+    def __init__(
+        self, routines: Path, notify: Path, env: Mapping[str, str], *options: str, quiet=False
+    ) -> None:
+        """``options`` go after ``run`` (``--headless``); ``quiet`` drops the daemon's log."""
+        self.folder, self.notify_path = routines, notify
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(notify))
+        self.notify.settimeout(20)
+        self.socket = Path(env["XDG_RUNTIME_DIR"]) / "massage-timer" / "control.sock"
+        self.state = Path(env["XDG_STATE_HOME"]) / "massage-timer"
+        command = [sys.executable, "-m", "device", "--routines", str(routines), "run"]
+        command += ["--simulate", "--events", "-", *options]
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            command,
+            env={**env, "NOTIFY_SOCKET": str(notify)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if quiet else None,
+            text=True,
+        )
+        self.events: queue.Queue[tuple[float, dict]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                self.events.put((time.monotonic(), json.loads(line)))
+
+    def notified(self, key: str) -> dict[str, str]:
+        """The next sd_notify message that sets ``key`` (waits up to 20 s, never sleeps)."""
+        while True:
+            message = dict(
+                line.split("=", 1) for line in self.notify.recv(4096).decode().splitlines()
+            )
+            if key in message:
+                return message
+
+    def seen(self, kind: str, **match) -> tuple[float, dict]:
+        """The next event of ``kind`` with ``match``ing fields, and when it came (20 s max)."""
+        while True:
+            when, event = self.events.get(timeout=20)
+            if event["event"] == kind and all(event.get(k) == v for k, v in match.items()):
+                return when, event
+
+    def event(self, kind: str, **match) -> dict:
+        return self.seen(kind, **match)[1]
+
+    def forget_events(self) -> None:
+        while not self.events.empty():
+            self.events.get()
+
+    def ctl(self, cmd: str, **fields) -> dict:
+        return request(self.socket, {"cmd": cmd, **fields})
+
+    def stop(self) -> int:
+        """SIGTERM, as systemd stops it; its exit status."""
+        self.process.terminate()
+        return self.process.wait(10)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+        self.notify.close()
+        self.notify_path.unlink(missing_ok=True)

@@ -6,12 +6,7 @@ import argparse
 import io
 import json
 import os
-import queue
 import signal
-import socket
-import subprocess
-import sys
-import threading
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -21,67 +16,16 @@ from device.cli.daemon import _script_demo, run_daemon
 from device.cli.main import main
 from device.clock import FakeClock
 from device.config.schema import Config
-from device.daemon.control import request
 from device.daemon.simulate import virtual_wait
 from device.daemon.state import RESUME_FILE, StateStore
-from tests.daemon_helpers import routines_dir
-
-
-class Daemon:
-    """``massage-timer run --simulate --headless --events -`` with a test NOTIFY_SOCKET.
-
-    It inherits the test's environment (conftest.machine): its config, cache, state
-    and socket are all in the test's own HOME.
-    """
-
-    def __init__(self, tmp_path, machine) -> None:
-        self.folder = routines_dir(tmp_path)
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(tmp_path / "notify"))
-        self.notify.settimeout(20)
-        env = os.environ | {"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "1000000"}
-        self.socket = machine["XDG_RUNTIME_DIR"] / "massage-timer" / "control.sock"
-        self.state = machine["XDG_STATE_HOME"] / "massage-timer"
-        command = [sys.executable, "-m", "device", "--routines", str(self.folder), "run"]
-        command += ["--simulate", "--headless", "--events", "-"]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
-        self.events: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout
-        for line in self.process.stdout:
-            if line.startswith("{"):
-                self.events.put(json.loads(line))
-
-    def notified(self, key: str) -> dict[str, str]:
-        """The next sd_notify message that sets ``key`` (waits up to 20 s, never sleeps)."""
-        while True:
-            message = dict(
-                line.split("=", 1) for line in self.notify.recv(4096).decode().splitlines()
-            )
-            if key in message:
-                return message
-
-    def event(self, kind: str, **match) -> dict:
-        while True:
-            event = self.events.get(timeout=20)
-            if event["event"] == kind and all(event.get(k) == v for k, v in match.items()):
-                return event
-
-    def ctl(self, cmd: str, **fields) -> dict:
-        return request(self.socket, {"cmd": cmd, **fields})
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(10)
-        self.notify.close()
+from tests.daemon_helpers import DaemonProcess, routines_dir
 
 
 @pytest.fixture
-def daemon(tmp_path, machine):
-    daemon = Daemon(tmp_path, machine)
+def daemon(tmp_path):
+    """The daemon in this test's own HOME (conftest.machine), headless, watchdog on."""
+    env = {**os.environ, "WATCHDOG_USEC": "1000000"}
+    daemon = DaemonProcess(routines_dir(tmp_path), tmp_path / "notify", env, "--headless")
     try:
         yield daemon
     finally:
