@@ -18,6 +18,7 @@ bench: $(STAMP)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup.sh
+# device/__init__.py holds the version: a new one reinstalls, so the metadata agrees.
+$(STAMP): pyproject.toml scripts/setup.sh device/__init__.py
 	./scripts/setup.sh
 	touch $(STAMP)
