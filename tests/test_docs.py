@@ -46,19 +46,43 @@ def test_the_two_commands_and_ci_agree():
     assert re.search(r"^demo:", makefile, flags=re.M) and re.search(r"^test:", makefile, flags=re.M)
 
 
-def test_every_routine_setting_area_and_stroke_is_in_the_routine_guide():
-    keys = {*routine._TOP_KEYS, *routine._STEP_KEYS, *routine._CUE_KEYS} - {
-        "step",
-        "cue",
-        "defaults",
+def guide_rows(heading: str) -> dict[str, str]:
+    """The routine guide's table under ``### heading``: first cell (unquoted) -> the row."""
+    section = ROUTINES_README.split(f"### {heading}\n", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \|(.*)$", section, flags=re.M)
+    return dict(rows)
+
+
+def quoted(text: str) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", text))
+
+
+def test_every_routine_setting_has_its_own_row_in_the_routine_guide():
+    """Each key in exactly the table of where it may go, and no row for a key that is not."""
+    defaults = guide_rows("In `[defaults]` and in each step")
+    step = guide_rows("Only in a step")
+    top = guide_rows("At the top of the file")
+    assert set(top) == set(routine._TOP_KEYS) - {"defaults", "step"}
+    assert set(defaults) == set(routine._DEFAULT_KEYS)
+    assert set(step) == set(routine._STEP_KEYS) - set(routine._DEFAULT_KEYS) - {"cue"} | {
+        "[[step.cue]]"
     }
+    assert quoted(step["[[step.cue]]"]) >= set(routine._CUE_KEYS)
     assert "`[defaults]`" in ROUTINES_README
-    for key in keys:
-        assert f"`{key}`" in ROUTINES_README, key
-    for name in (*routine.AREAS, *routine.STROKES, *routine.SOUNDS):
-        assert f"`{name}`" in ROUTINES_README or name in ROUTINES_README, name
-    for fill_in in (*routine.FILL_INS, "side", "other"):
-        assert f"`{{{fill_in}}}`" in ROUTINES_README, fill_in
+
+
+def test_the_routine_guide_lists_exactly_the_areas_strokes_and_sounds():
+    rows = guide_rows("In `[defaults]` and in each step")
+    assert quoted(rows["area"]) == set(routine.AREAS)  # the default is an area too
+    assert quoted(rows["stroke"]) == set(routine.STROKES)
+    cue = guide_rows("Only in a step")["[[step.cue]]"]
+    assert quoted(cue) - set(routine._CUE_KEYS) - {'"20s"', '"halfway"'} == set(routine.SOUNDS)
+
+
+def test_the_routine_guide_lists_exactly_the_fill_ins():
+    section = ROUTINES_README.split("### Words that fill themselves in\n", 1)[1].split("\n#")[0]
+    written = re.findall(r"^\| `\{(\w+)\}` \|", section, flags=re.M)
+    assert sorted(written) == sorted({*routine.FILL_INS, "side", "other"})
 
 
 def test_readme_screenshots_exist():

@@ -12,6 +12,7 @@ from device.audio.speech import (
     LEAD_IN,
     SILENCE,
     SpeechCache,
+    _trim,
     cache_key,
     engine_version,
     espeak_problem,
@@ -37,8 +38,40 @@ def test_a_phrase_renders_to_a_trimmed_mono_wav(tmp_path):
     assert 0.8 < len(data) / 22050 < 4
     first_loud = next(i for i, v in enumerate(data) if abs(v) >= SILENCE)
     assert first_loud == int(LEAD_IN * 22050)  # leading silence trimmed: it sounds when played
-    assert data[0] == 0  # and the short lead-in fades in, so the start does not click
     assert cache.length("Switch to your right side.") == pytest.approx(len(data) / 22050)
+
+
+def _within_a_rising_envelope(data, lead: int) -> bool:
+    """Every lead-in sample under a line from 0 up to the silence level at the onset
+    (each was under SILENCE before the fade; +1 for integer rounding)."""
+    return all(abs(data[i]) <= SILENCE * i / lead + 1 for i in range(lead))
+
+
+def test_the_lead_in_of_rendered_phrases_fades_in_so_the_start_never_clicks(tmp_path):
+    """espeak-ng starts some phrases with a hum just under SILENCE ("Place…" does):
+    kept as it is, its first sample is a step from zero, which clicks."""
+    phrases = ["Switch to your right side.", "Ten seconds.", "Place your fingertips."]
+    cache = SpeechCache(tmp_path, "en", 150)
+    cache.render(phrases)
+    hummed = 0
+    for text in phrases:
+        _, data = _wav(cache.cached(text))
+        lead = next(i for i, v in enumerate(data) if abs(v) >= SILENCE)
+        assert data[0] == 0 and _within_a_rising_envelope(data, lead), text
+        hummed += any(data[:lead])
+    assert hummed  # the check saw a lead-in that was not already silent
+
+
+def test_trimming_fades_a_hum_in_along_a_straight_line(tmp_path):
+    rate, hum, lead = 22050, 300, int(LEAD_IN * 22050)
+    path = tmp_path / "hum.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setparams((1, 2, rate, 0, "NONE", "not compressed"))
+        wav.writeframes(array("h", [hum] * 2000 + [8000, -8000] * 2000).tobytes())
+    _trim(path)
+    _, data = _wav(path)
+    assert list(data[:lead]) == [hum * i // lead for i in range(lead)]  # 0, 6, 13, … 293
+    assert data[lead] == 8000  # the first loud sample is left whole
 
 
 def test_the_cache_hits_on_the_second_load_and_misses_when_voice_or_rate_change(tmp_path):

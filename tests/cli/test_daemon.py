@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -66,6 +67,50 @@ def test_the_daemon_process_lives_in_the_tests_own_folders(daemon, machine):
     }
     assert all(folder.is_relative_to(machine["HOME"]) for folder in machine.values())
     assert daemon.socket.is_socket()
+
+
+# Tables in /proc/PID/net of the sockets of each family, and the field with the inode.
+INET_TABLES = dict.fromkeys(("tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6"), 9)
+LOCAL_TABLES = {"unix": 6, "netlink": 9, "packet": 8}
+
+
+def open_sockets(pid: int) -> dict[str, set[int]]:
+    """The inodes of the process's open sockets, by the table that lists each (as ss -p).
+    A socket opened or closed while the tables are read (a ctl connection) is left out."""
+    mine = _socket_inodes(pid)
+    found = {"unknown": set(mine)}
+    for table, field in (INET_TABLES | LOCAL_TABLES).items():
+        path = Path(f"/proc/{pid}/net/{table}")
+        rows = path.read_text().splitlines()[1:] if path.exists() else []
+        listed = {int(row.split()[field]) for row in rows if len(row.split()) > field}
+        found[table] = mine & listed
+        found["unknown"] -= listed
+    return {table: inodes & _socket_inodes(pid) for table, inodes in found.items()}
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(int(link[8:-1]))
+    return inodes
+
+
+def test_the_live_daemon_has_no_network_socket(daemon):
+    """Read from the running process, not its source: every socket it holds is local."""
+    daemon.notified("READY")
+    assert daemon.ctl("start", name="demo")["ok"]  # the speaker and the screen are up
+    sockets = open_sockets(daemon.process.pid)
+    assert {table: sockets[table] for table in INET_TABLES if sockets[table]} == {}
+    assert sockets["unknown"] == set()  # no other family (bluetooth, AF_ALG, …) either
+    control = [
+        row.split()
+        for row in Path(f"/proc/{daemon.process.pid}/net/unix").read_text().splitlines()
+        if row.endswith(f" {daemon.socket}")
+    ]
+    assert {int(row[6]) for row in control} <= sockets["unix"] != set()  # it sees its own
 
 
 def test_sigint_stops_it_too(daemon):

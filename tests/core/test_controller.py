@@ -84,8 +84,11 @@ def test_inputs_reach_the_running_session():
     assert controller.session.index == 1
     controller.handle("pause", clock.now())
     assert controller.session.state is State.PAUSED
-    controller.handle("start", clock.now())  # "start" while running acts like PLAY
+    controller.handle("start", clock.now())  # "start" in a paused routine resumes it
     assert controller.session.state is State.RUNNING
+    controller.handle("start", clock.now())  # and in a running one changes nothing,
+    assert controller.session.state is State.RUNNING  # where PLAY would pause it
+    assert controller.session.index == 1  # nor does it start the routine over
     controller.handle("next", clock.now())
     assert controller.session.index == 2
     assert said(controller.handle("where", clock.now()))[0] == "Step 3 of 4. Forehead strokes."
