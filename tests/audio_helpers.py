@@ -8,6 +8,7 @@ time, so the file is a recording we can search for onsets.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from array import array
 from pathlib import Path
@@ -166,3 +167,17 @@ tempo = "1s"
 """
 # Planned onsets (audio seconds from START): intro + chime + "Cheeks." at 0, "two" at 2,
 # beep at 3, chime + "Brow." at 4, ticks at 5 and 6, beep at 7, bell + "Done." at 8.
+
+
+def espeak_cli_length(folder: Path, text: str, voice: str, rate: int) -> float:
+    """Seconds ``text`` lasts when the espeak-ng command line says it at ``rate``,
+    trimmed as the speech cache trims: the reference a rendered phrase must match."""
+    from device.audio.speech import _seconds, _trim
+
+    path = folder / f"reference-{rate}.wav"
+    command = ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), text]
+    subprocess.run(command, check=True, capture_output=True, timeout=30)
+    _trim(path)
+    seconds = _seconds(path)
+    assert seconds, f"espeak-ng rendered nothing for {text!r}"
+    return seconds

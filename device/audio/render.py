@@ -66,6 +66,8 @@ class RenderWorker:
         report = self.cache.render(sorted(phrases))
         for text, error in report.failed.items():
             log.warning("could not render %r (%s): a chime will play instead", text, error)
+        for text, reasons in report.redone.items():
+            log.info("rendered %r again: %s", text, "; ".join(reasons))
         self.cache.prune(phrases)
         # Every phrase's length, read here so that planning a routine when PLAY is pressed
         # reads no files.

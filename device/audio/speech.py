@@ -1,10 +1,10 @@
 """Phrase -> WAV cache, rendered with pyttsx3 (espeak-ng) before a routine starts.
 
 The live path only plays files from here. Rendering runs in a child process
-(``python -m device.audio.speech worker VOICE RATE``): espeak-ng initialises once per
-process, its callback is global, and a hung synthesis can then be killed with a
-timeout instead of freezing the daemon. Files are named by a hash of the text,
-voice, rate and engine version, so a change to any of them renders afresh.
+(``python -m device.audio.synth VOICE RATE``, see synth.py): espeak-ng initialises
+once per process, its callback is global, and a hung synthesis can then be killed
+with a timeout instead of freezing the daemon. Files are named by a hash of the
+text, voice, rate and engine version, so a change to any of them renders afresh.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import select
 import subprocess
 import sys
 import wave
@@ -25,8 +24,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from device.audio.synth import Renderer
 from device.config.paths import cache_folder
 from device.config.schema import Config
+from device.core.timeline import estimated_length
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,14 @@ RATE = 22050  # what pyttsx3's espeak driver writes
 SILENCE = 400  # |sample| below this (about -38 dBFS) counts as silence when trimming
 LEAD_IN = 0.002  # seconds kept (faded in) before the first sound: the onset stays whole
 TAIL = 0.05  # seconds of quiet kept after the last sound
-FORMAT = 2  # bump when rendering or trimming changes, so cached files are made again
+# bump when rendering or trimming changes, so cached files are made again (3: renders
+# before it could be at pyttsx3's 200 words a minute instead of the configured rate)
+FORMAT = 3
+# A phrase rendered outside these multiples of its estimated length is wrong: cut short,
+# run on, or far from its rate (the renderer itself checks the rate exactly). The
+# estimate is rough: every bundled phrase renders at 0.65 to 1.8 times it, at 90 to
+# 250 words a minute.
+PLAUSIBLE = (0.5, 2.2)
 INSTALL_HINT = "sudo apt-get install espeak-ng"
 
 Progress = Callable[[int, int, str], None]
@@ -70,11 +78,13 @@ def cache_key(text: str, voice: str, rate: int, engine: str) -> str:
 
 @dataclass
 class RenderReport:
-    """What a render pass did: phrases rendered, found in the cache, and failed."""
+    """What a render pass did: phrases rendered, found in the cache, and failed, and
+    why any phrase had to be synthesized again."""
 
     rendered: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    redone: dict[str, list[str]] = field(default_factory=dict)
 
 
 class SpeechCache:
@@ -92,23 +102,20 @@ class SpeechCache:
         self.folder, self.voice, self.rate = Path(folder), voice, rate
         self.limit = limit_mb * 1024 * 1024
         self.timeout, self.python = timeout, python
+        self.estimate = estimated_length(rate)
 
     def path_for(self, text: str) -> Path:
         key = cache_key(text, self.voice, self.rate, engine_version())
         return self.folder / f"{key}.wav"
 
     def cached(self, text: str) -> Path | None:
+        """The phrase's file if it is rendered and whole (else it is rendered again)."""
         path = self.path_for(text)
-        return path if path.is_file() else None
+        return path if _seconds(path) else None
 
     def length(self, text: str) -> float | None:
         """Seconds the rendered phrase lasts, or None if it is not rendered."""
-        path = self.cached(text)
-        if path is None:
-            return None
-        with contextlib.suppress(OSError, wave.Error), wave.open(str(path)) as wav:
-            return wav.getnframes() / wav.getframerate()
-        return None
+        return _seconds(self.path_for(text))
 
     def render(self, texts: Iterable[str], progress: Progress | None = None) -> RenderReport:
         """Render every phrase not already cached; a failure is reported, never raised."""
@@ -119,41 +126,62 @@ class SpeechCache:
         if not todo:
             return report
         self.folder.mkdir(parents=True, exist_ok=True)
-        worker: _Worker | None = None
+        renderer = Renderer(self.python, self.voice, self.rate, self.timeout)
         try:
             for done, text in enumerate(todo, start=1):
-                try:
-                    worker = worker or _Worker(self.python, self.voice, self.rate)
-                    error = self._render_one(worker, text)
-                except OSError as problem:  # the renderer cannot even start
-                    error = f"cannot start the renderer: {problem}"
+                error = self._render_one(renderer, text, report)
                 if error:
                     report.failed[text] = error
-                    if worker and worker.broken:  # hung or died: the next phrase gets a fresh one
-                        worker.close()
-                        worker = None
                 else:
                     report.rendered.append(text)
                 if progress:
                     progress(done, len(todo), text)
         finally:
-            if worker:
-                worker.close()
+            renderer.close()
         return report
 
-    def _render_one(self, worker: _Worker, text: str) -> str:
+    def _render_one(self, renderer: Renderer, text: str, report: RenderReport) -> str:
+        """Render, check and store one phrase: "" when done, else what went wrong.
+
+        The file goes in under its name only once it is whole and checked, so a failed
+        or wrong render never replaces anything (and a reader never sees half a file).
+        """
         final = self.path_for(text)
         temp = final.with_name(f".render-{os.getpid()}-{final.name}")
         try:
-            error = worker.render(text, temp, self.timeout)
-            if not error:
-                _trim(temp)
-                os.replace(temp, final)  # atomic: a reader never sees half a file
-            return error
-        except (OSError, EOFError, wave.Error) as problem:
+            seconds = self._attempt(renderer, text, temp, report)
+            if not self.plausible(text, seconds):
+                report.redone.setdefault(text, []).append(self._implausible(text, seconds))
+                renderer.restart()  # the next try comes from a fresh process
+                again = self._attempt(renderer, text, temp, report)
+                # espeak-ng is deterministic: the same length twice is the phrase's length
+                if not self.plausible(text, again) and abs(again - seconds) > 0.01 * seconds:
+                    return self._implausible(text, again)
+            _sync(temp)
+            os.replace(temp, final)
+            return ""
+        except (_RenderFailed, OSError, EOFError, wave.Error) as problem:
             return str(problem) or type(problem).__name__
         finally:
             temp.unlink(missing_ok=True)
+
+    def _attempt(self, renderer: Renderer, text: str, temp: Path, report: RenderReport) -> float:
+        """Seconds of the phrase rendered and trimmed into ``temp``."""
+        outcome = renderer.render(text, temp)
+        if outcome.redone:
+            report.redone.setdefault(text, []).extend(outcome.redone)
+        if outcome.error:
+            raise _RenderFailed(outcome.error)
+        _trim(temp)
+        return _seconds(temp) or 0.0
+
+    def plausible(self, text: str, seconds: float) -> bool:
+        """Whether a phrase rendered this long can be right for its text and rate."""
+        low, high = PLAUSIBLE
+        return low * self.estimate(text) <= seconds <= high * self.estimate(text)
+
+    def _implausible(self, text: str, seconds: float) -> str:
+        return f"rendered {seconds:.2f} s long, about {self.estimate(text):.2f} s expected"
 
     def prune(self, keep: Iterable[str]) -> int:
         """Delete cached phrases no routine uses; return how many were removed."""
@@ -182,49 +210,24 @@ def configured_cache(config: Config) -> SpeechCache:
     return SpeechCache(folder, voice.voice, voice.rate, audio.cache_mb)
 
 
-class _Worker:
-    """One rendering child process, spoken to in JSON lines."""
+class _RenderFailed(Exception):
+    """The renderer reported that a phrase failed."""
 
-    def __init__(self, python: str, voice: str, rate: int) -> None:
-        self.broken = False
-        command = [python, "-m", "device.audio.speech", "worker", voice, str(rate)]
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            cwd=Path(__file__).resolve().parents[2],
-        )
 
-    def render(self, text: str, path: Path, timeout: float) -> str:
-        """Render ``text`` to ``path``; return "" or what went wrong."""
-        try:
-            self.process.stdin.write(json.dumps({"text": text, "path": str(path)}) + "\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            self.broken = True
-            return f"renderer stopped: {error}"
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline() if ready else ""
-        if not line:
-            self.broken = True
-            return "renderer timed out" if not ready else "renderer stopped"
-        try:
-            reply = json.loads(line)
-        except ValueError:  # garbled: this phrase fails and the next gets a fresh child
-            self.broken = True
-            return f"renderer said something unreadable: {line[:80]!r}"
-        return "" if reply.get("ok") else reply.get("error", "render failed")
+def _seconds(path: Path) -> float | None:
+    """Seconds of audio in a WAV file; None if it is missing, unreadable or empty."""
+    with (
+        contextlib.suppress(OSError, EOFError, ZeroDivisionError, wave.Error),
+        wave.open(str(path)) as wav,
+    ):
+        return wav.getnframes() / wav.getframerate() or None
+    return None
 
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+
+def _sync(path: Path) -> None:
+    """Flush a file to the disk, so a power cut never leaves an empty file by its name."""
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())
 
 
 def _trim(path: Path) -> None:
@@ -256,42 +259,3 @@ def voices() -> list[tuple[str, str, str]]:
         engine = pyttsx3.init("espeak")
         found = engine.getProperty("voices")
     return [(v.id, v.name, ",".join(v.languages or [])) for v in found]
-
-
-def _worker_main(voice: str, rate: int) -> int:
-    """The child process: render each requested phrase with pyttsx3.save_to_file."""
-    import pyttsx3
-
-    replies = sys.stdout
-    sys.stdout = sys.stderr  # the espeak driver prints "Audio saved to ..."
-    engine = pyttsx3.init("espeak")
-    engine.setProperty("voice", voice)
-    engine.setProperty("rate", rate)
-    for line in sys.stdin:
-        request = json.loads(line)
-        try:
-            ok = _save(engine, request["text"], request["path"])
-            reply = {"ok": ok, "error": "" if ok else "espeak-ng produced no audio"}
-        except Exception as error:  # report anything; the parent decides
-            reply = {"ok": False, "error": f"{type(error).__name__}: {error}"}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
-    return 0
-
-
-def _save(engine, text: str, path: str, attempts: int = 3) -> bool:
-    """save_to_file + runAndWait (in this child only: never on the live path).
-
-    pyttsx3 2.99's espeak driver sometimes returns without writing the first long
-    phrase of an engine; trying again renders it.
-    """
-    for _ in range(attempts):
-        engine.save_to_file(text, path)
-        engine.runAndWait()
-        if os.path.exists(path) and os.path.getsize(path) > 44:
-            return True
-    return False
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
-    sys.exit(_worker_main(sys.argv[2], int(sys.argv[3])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 import wave
 from array import array
 
@@ -17,6 +18,7 @@ from device.audio.speech import (
     engine_version,
     espeak_problem,
 )
+from tests.audio_helpers import espeak_cli_length
 
 
 def _wav(path):
@@ -146,10 +148,116 @@ def test_blank_and_duplicate_phrases_render_once(tmp_path):
 
 
 def test_a_garbled_reply_fails_that_phrase_only_and_the_pass_goes_on(tmp_path):
-    child = tmp_path / "garbled-python"  # stands in for `python -m device.audio.speech worker`
+    child = tmp_path / "garbled-python"  # stands in for `python -m device.audio.synth`
     child.write_text("#!/bin/sh\nwhile read line; do echo 'Audio saved to nowhere'; done\n")
     child.chmod(0o755)
     cache = SpeechCache(tmp_path / "cache", "en", 150, python=str(child))
     report = cache.render(["One.", "Two."])  # never raises
     assert set(report.failed) == {"One.", "Two."}
     assert all("unreadable" in error for error in report.failed.values())
+
+
+CUTTER = """
+import json, os, sys, wave
+sys.path.insert(0, os.getcwd())
+from device.audio.synth import serve
+
+FRACTIONS, COUNTER = {fractions!r}, {counter!r}
+
+
+def cut(path, fraction):
+    with wave.open(path) as wav:
+        params, frames = wav.getparams(), wav.readframes(wav.getnframes())
+    with wave.open(path, "wb") as out:
+        out.setparams(params)
+        out.writeframes(frames[: int(len(frames) * fraction) // 2 * 2])
+
+
+class Replies:
+    def __init__(self, out, requests):
+        self.out, self.requests, self.path = out, requests, ""
+
+    def __iter__(self):
+        for line in self.requests:
+            self.path = json.loads(line)["path"]
+            yield line
+
+    def write(self, reply):
+        done = int(open(COUNTER).read()) if os.path.exists(COUNTER) else 0
+        open(COUNTER, "w").write(str(done + 1))
+        if json.loads(reply)["ok"]:
+            cut(self.path, FRACTIONS[min(done, len(FRACTIONS) - 1)])
+        self.out.write(reply)
+
+    def flush(self):
+        self.out.flush()
+
+
+replies = Replies(sys.stdout, sys.stdin)
+sys.stdout = sys.stderr
+serve(sys.argv[-2], int(sys.argv[-1]), replies, replies)
+"""
+
+
+def cutting_python(tmp_path, *fractions: float) -> str:
+    """A stand-in for the renderer's python: the real renderer, whose n-th phrase
+    (counted across restarts) is cut to ``fractions[n]`` of its length."""
+    script = tmp_path / "cutter.py"
+    script.write_text(CUTTER.format(fractions=fractions, counter=str(tmp_path / "count")))
+    launcher = tmp_path / "cutting-python"
+    launcher.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
+    launcher.chmod(0o755)
+    return str(launcher)
+
+
+PHRASE = "Glide from the inner corners of your eyes out along the bone to your temples."
+
+
+def test_a_phrase_cut_short_is_rendered_again_and_stored_whole(tmp_path):
+    cache = SpeechCache(tmp_path / "cache", "en", 150, python=cutting_python(tmp_path, 0.3, 1))
+    report = cache.render([PHRASE])
+    assert report.rendered == [PHRASE] and not report.failed
+    assert report.redone[PHRASE][0].startswith("rendered 1.")  # 30 % of about 4 s
+    reference = espeak_cli_length(tmp_path, PHRASE, "en", 150)
+    assert cache.length(PHRASE) == pytest.approx(reference, rel=0.02)
+
+
+def test_a_phrase_that_stays_wrong_fails_and_nothing_is_stored(tmp_path):
+    cache = SpeechCache(tmp_path / "cache", "en", 150, python=cutting_python(tmp_path, 0.3, 0.2))
+    report = cache.render([PHRASE])
+    assert "expected" in report.failed[PHRASE] and not report.rendered
+    assert cache.cached(PHRASE) is None
+    assert not list((tmp_path / "cache").iterdir())  # no file, not even a temporary one
+
+
+def test_a_good_cached_file_is_never_replaced(tmp_path):
+    cache = SpeechCache(tmp_path, "en", 150)
+    cache.render([PHRASE])
+    before = cache.cached(PHRASE).read_bytes()
+    broken = SpeechCache(tmp_path, "en", 150, python=cutting_python(tmp_path, 0.1))
+    assert broken.render([PHRASE]).cached == [PHRASE]
+    assert cache.cached(PHRASE).read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", [b"", b"RIFF", "no audio"])
+def test_a_damaged_cached_file_is_rendered_again(tmp_path, damage):
+    cache = SpeechCache(tmp_path, "en", 150)
+    path = cache.path_for(PHRASE)
+    if damage == "no audio":  # a whole header and no frames, as an empty render wrote
+        with wave.open(str(path), "wb") as wav:
+            wav.setparams((1, 2, 22050, 0, "NONE", "not compressed"))
+    else:  # what a power cut can leave
+        path.write_bytes(damage)
+    assert cache.cached(PHRASE) is None and cache.length(PHRASE) is None
+    assert cache.render([PHRASE]).rendered == [PHRASE]
+    assert cache.length(PHRASE) > 3
+
+
+def test_plausible_lengths_follow_the_text_and_the_rate(tmp_path):
+    slow, fast = SpeechCache(tmp_path, "en", 90), SpeechCache(tmp_path, "en", 250)
+    slow_length = espeak_cli_length(tmp_path, PHRASE, "en", 90)
+    fast_length = espeak_cli_length(tmp_path, PHRASE, "en", 250)
+    assert slow.plausible(PHRASE, slow_length) and fast.plausible(PHRASE, fast_length)
+    assert not slow.plausible(PHRASE, fast_length)  # 250 wpm where 90 was asked
+    assert not slow.plausible(PHRASE, slow_length * 0.3)  # cut short
+    assert not fast.plausible("two", 3.0)  # a single word running on
