@@ -115,6 +115,7 @@ def bench_press(work: Path, env: dict[str, str], presses: int = 200) -> list[flo
 
     from device.config.schema import Config
     from device.core.outputs import RecordingOutput
+    from device.daemon.inbox import Request, Stop
     from device.daemon.wiring import build_loop, build_outputs, start_outputs
 
     class Stopwatch(RecordingOutput):
@@ -130,7 +131,7 @@ def bench_press(work: Path, env: dict[str, str], presses: int = 200) -> list[flo
     args = type("Args", (), {"headless": False})()
     outputs = [*start_outputs(build_outputs(config, args, clock)), stopwatch]
     loop = build_loop(config, work / "routines", clock, outputs)
-    loop.post("ctl", {"cmd": "start", "name": "evening-wind-down"}, lambda answer: None)
+    loop.post(Request({"cmd": "start", "name": "evening-wind-down"}, lambda answer: None))
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     pin = Device.pin_factory.pin(config.buttons.repeat)
@@ -144,7 +145,7 @@ def bench_press(work: Path, env: dict[str, str], presses: int = 200) -> list[flo
         if stopwatch.acted.wait(2):
             times.append(time.perf_counter() - begin)
         time.sleep(0.1)  # more than the bounce time between presses
-    loop.post("stop")
+    loop.post(Stop())
     thread.join(5)
     for output in reversed(outputs[:-1]):
         output.stop()

@@ -124,8 +124,15 @@ def make_rig(
     clock = FakeClock()
     output = output or RecordingOutput()
     state = StateStore(tmp_path / "state", wall=lambda: WALL_START + clock.now())
-    parts = {"store": state if store else None, "events": EventLog(events), "factory": factory}
-    loop = build_loop(config, folder, clock, [output], **parts)
+    loop = build_loop(
+        config,
+        folder,
+        clock,
+        [output],
+        store=state if store else None,
+        events=EventLog(events),
+        factory=factory,
+    )
     return Rig(loop, clock, output, factory, config, folder)
 
 

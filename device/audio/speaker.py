@@ -20,12 +20,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
-from device.audio.mixer import CHECK_EVERY, Mixer, Output
+from device.audio.mixer import CHECK_EVERY, Mixer
+from device.audio.mixer import Output as AudioOutput
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
 from device.audio.speech import configured_cache
 from device.clock import Clock
 from device.config.schema import Config
+from device.core.outputs import Output
 from device.core.routine import Routine
 from device.core.session import Action, Say, Sound
 from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
@@ -39,7 +41,7 @@ LOADED = 48  # speech sounds kept decoded in memory (a Pi has little to spare)
 IN_PROGRESS = ("running", "paused", "waiting")  # never closed: resume must be instant
 
 
-class Speaker:
+class Speaker(Output):
     """The Output that speaks; construct as ``Speaker(config, clock)``."""
 
     role = "speaker"
@@ -57,7 +59,7 @@ class Speaker:
         self.ready = threading.Event()
         self.queue = SpeechQueue()
         self.once = Once(log)
-        output = Output(audio.device, audio.idle_close)
+        output = AudioOutput(audio.device, audio.idle_close)
         self.mixer = Mixer(
             audio.frequency,
             audio.buffer,
@@ -155,6 +157,9 @@ class Speaker:
         with self._lock:
             self._reopen(self.clock.now())
             self.mixer.click(1.0)
+
+    def phrase_lengths(self) -> Callable[[str], float]:
+        return self.speech_length
 
     def speech_length(self, text: str) -> float:
         """Seconds ``text`` takes to say (for ``timeline.plan``); estimated if not rendered."""

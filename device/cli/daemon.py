@@ -13,14 +13,18 @@ import sys
 from collections.abc import Callable
 
 from device.cli.routines import configured
-from device.clock import MonotonicClock
+from device.clock import Clock, MonotonicClock
 from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
+from device.config.schema import Config
 from device.core.durations import format_clock
+from device.core.outputs import Output
 from device.core.session import State, StateChanged, StepStarted
+from device.daemon.board import MockPins
 from device.daemon.control import COMMANDS, EventLog, request, socket_path, submitter
 from device.daemon.control_server import ControlServer
+from device.daemon.inbox import Reload, Request, Stop
 from device.daemon.library import FolderWatcher
-from device.daemon.loop import Loop
+from device.daemon.loop import Loop, Wait
 from device.daemon.notify import Notifier
 from device.daemon.simulate import poll_keys, press
 from device.daemon.state import StateStore
@@ -57,7 +61,11 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_daemon(
-    config, args, clock=None, setup: Callable[[Loop], None] | None = None, wait=None
+    config: Config,
+    args: argparse.Namespace,
+    clock: Clock | None = None,
+    setup: Callable[[Loop], None] | None = None,
+    wait: Wait | None = None,
 ) -> int:
     """Start every part in order, run the loop, stop them in reverse order; exit status 0.
 
@@ -73,9 +81,9 @@ def run_daemon(
         stack.callback(_stop_outputs, outputs)
         events = EventLog.open(args.events)
         stack.callback(events.close)
-        parts = {"events": events, "notifier": notifier, "factory": factory, "failed": failed}
-        loop = _build(config, args, clock, outputs, **parts)
-        stack.callback(loop.board.close)
+        loop = _build(config, args, clock, outputs, events, notifier, factory, failed)
+        if loop.board:
+            stack.callback(loop.board.close)
         if loop.tracker.store:  # history a full disk held back: one last try on the way out
             stack.callback(loop.tracker.store.log.flush)
         loop.wait = wait or loop.wait
@@ -86,11 +94,11 @@ def run_daemon(
             loop.health.append(server.healthy)
             log.info("control socket %s", server.path)
         assert loop.library is not None
-        watcher = FolderWatcher(loop.library.folder, lambda: loop.post("reload"))
+        watcher = FolderWatcher(loop.library.folder, lambda: loop.post(Reload()))
         watcher.start()
         stack.callback(watcher.stop)
         _handle_signals(loop, stack)
-        if args.simulate and _desktop() and any(hasattr(o, "poll_keys") for o in loop.outputs):
+        if args.simulate and _desktop() and any(o.reads_keys for o in loop.outputs):
             loop.after(0.0, poll_keys(loop))  # keys as buttons: only a desktop window has them
         if setup:
             setup(loop)
@@ -100,13 +108,34 @@ def run_daemon(
     return 0
 
 
-def _build(config, args, clock, outputs: list, **parts) -> Loop:
+def _build(
+    config: Config,
+    args: argparse.Namespace,
+    clock: Clock,
+    outputs: list[Output],
+    events: EventLog,
+    notifier: Notifier,
+    factory: MockPins | None,
+    failed: dict[str, str],
+) -> Loop:
     """The loop over the configured routines, or over the bundled demo for `demo`."""
     if getattr(args, "demo", False):
-        return build_loop(config, BUNDLED_ROUTINES, clock, outputs, selected="demo", **parts)
-    folder = routines_folder(args.routines, config.routines.folder)
-    store = StateStore(state_folder(config.daemon.state))
-    return build_loop(config, folder, clock, outputs, store=store, **parts)
+        folder, store, selected = BUNDLED_ROUTINES, None, "demo"
+    else:
+        folder = routines_folder(args.routines, config.routines.folder)
+        store, selected = StateStore(state_folder(config.daemon.state)), ""
+    return build_loop(
+        config,
+        folder,
+        clock,
+        outputs,
+        store=store,
+        events=events,
+        notifier=notifier,
+        factory=factory,
+        selected=selected,
+        failed=failed,
+    )
 
 
 def _simulated_pins(stack: contextlib.ExitStack):
@@ -136,7 +165,7 @@ def _stop_outputs(outputs: list) -> None:
 def _handle_signals(loop: Loop, stack: contextlib.ExitStack) -> None:
     """SIGTERM and SIGINT ask the loop to stop; it then unwinds the stack in reverse order."""
     for number in (signal.SIGTERM, signal.SIGINT):
-        previous = signal.signal(number, lambda n, _f: loop.post("stop", signal.Signals(n).name))
+        previous = signal.signal(number, lambda n, _f: loop.post(Stop(signal.Signals(n).name)))
         stack.callback(signal.signal, number, previous)
 
 
@@ -195,7 +224,7 @@ def _script_demo(loop: Loop) -> None:
     """Start the demo, press PLAY on its wait step like a person would, stop at the end."""
 
     def press_play(now: float) -> None:
-        press(loop, "play", None)
+        press(loop.board, "play", None, loop.decoder, loop.after)
 
     def follow(actions: list, now: float) -> None:
         session = loop.controller.session
@@ -203,13 +232,13 @@ def _script_demo(loop: Loop) -> None:
             if isinstance(action, StepStarted) and session and session.current.step.wait:
                 loop.after(DEMO_PRESS_AFTER, press_play)
             if isinstance(action, StateChanged) and action.state is State.DONE:
-                loop.after(DEMO_LINGER, lambda now: loop.post("stop", "demo finished"))
+                loop.after(DEMO_LINGER, lambda now: loop.post(Stop("demo finished")))
 
     loop.listeners.append(follow)
     for output in loop.outputs:  # the first run renders the speech; let it finish first
-        if hasattr(output, "wait_ready") and not output.wait_ready(DEMO_READY_WAIT):
+        if not output.wait_ready(DEMO_READY_WAIT):
             log.warning("speech is still being prepared; starting anyway")
-    loop.post("ctl", {"cmd": "start", "name": "demo"}, lambda answer: None)
+    loop.post(Request({"cmd": "start", "name": "demo"}, lambda answer: None))
 
 
 def run_history(args: argparse.Namespace) -> int:

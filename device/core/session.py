@@ -9,6 +9,7 @@ accumulates. Pausing shifts ``origin`` by exactly the time spent paused.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from device.core.timeline import (
@@ -102,9 +103,22 @@ class Session:
         self.now = now
         actions = self._catch_up(now)
         if command is not Command.TICK:
-            actions += getattr(self, f"_on_{command.value}")(now)
+            actions += self._handler(command)(now)
             actions += self._catch_up(now)  # a step just entered may have cues due now
         return actions
+
+    def _handler(self, command: Command) -> Callable[[float], list[Action]]:
+        return {
+            Command.PLAY: self._on_play,
+            Command.START: self._on_start,
+            Command.PAUSE: self._on_pause,
+            Command.RESUME: self._on_resume,
+            Command.NEXT: self._on_next,
+            Command.PREV: self._on_prev,
+            Command.STOP: self._on_stop,
+            Command.REPEAT: self._on_repeat,
+            Command.WHERE: self._on_where,
+        }[command]
 
     def next_deadline(self) -> float | None:
         """When ``handle(TICK)`` next has work to do; None while nothing is timed."""

@@ -1,6 +1,6 @@
 """Buttons, pedal, PIR and status LED through gpiozero.
 
-gpiozero callbacks only put ``("edge", button, pressed, t)`` on the loop's queue;
+gpiozero callbacks only put an ``Edge`` or ``Motion`` on the loop's queue;
 ``device.core.gestures`` turns edges into gestures on the loop thread. We use
 ``DigitalInputDevice`` (``Button`` minus its hold thread, which wakes ten times a
 second even when nobody touches anything).
@@ -12,22 +12,41 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable
+from typing import Any, Protocol
 
+from device.clock import Clock
 from device.config.schema import Config
+from device.daemon.inbox import Edge, Event, Motion
 
 log = logging.getLogger(__name__)
+MAX_HOLD = 30.0  # seconds a simulated press may last
+
+
+class MockPins(Protocol):
+    """gpiozero's MockFactory, as far as a simulated press uses it."""
+
+    def pin(self, spec: int) -> Any: ...
 
 
 class Board:
-    """The GPIO devices the config asks for; every callback just calls ``emit``."""
+    """The GPIO devices the config asks for; every callback just calls ``emit``.
+    In simulation ``factory`` is the MockFactory whose pins ``press`` drives."""
 
-    def __init__(self, config: Config, emit: Callable[..., None], clock) -> None:
+    def __init__(
+        self,
+        config: Config,
+        emit: Callable[[Event], None],
+        clock: Clock,
+        factory: MockPins | None = None,
+    ) -> None:
         self.config = config
         self.emit = emit
         self.clock = clock
+        self.factory = factory
         self.pins: dict[str, int] = {}
-        self.devices: dict[str, object] = {}
-        self.led = None
+        self.devices: dict[str, Any] = {}  # gpiozero devices, by what they are for
+        self.led: Any = None
+        self._breathes = False  # a PWMLED can pulse; a plain LED blinks instead
         self._led_mode = ""
         self.problems: dict[str, str] = {}  # what could not be opened, and why
 
@@ -74,18 +93,18 @@ class Board:
     def _input(self, kind, name: str, pin: int) -> None:
         bounce = self.config.buttons.bounce or None
         device = kind(pin, pull_up=True, bounce_time=bounce)
-        device.when_activated = lambda: self.emit("edge", name, True, self.clock.now())
-        device.when_deactivated = lambda: self.emit("edge", name, False, self.clock.now())
+        device.when_activated = lambda: self.emit(Edge(name, True, self.clock.now()))
+        device.when_deactivated = lambda: self.emit(Edge(name, False, self.clock.now()))
         self.devices[name], self.pins[name] = device, pin
 
     def _motion(self, kind, pin: int) -> None:
         device = kind(pin, pull_up=False)  # a PIR drives its output high on motion
-        device.when_activated = lambda: self.emit("motion", True, self.clock.now())
-        device.when_deactivated = lambda: self.emit("motion", False, self.clock.now())
+        device.when_activated = lambda: self.emit(Motion(True, self.clock.now()))
+        device.when_deactivated = lambda: self.emit(Motion(False, self.clock.now()))
         self.devices["motion"], self.pins["motion"] = device, pin
 
     def _led(self) -> None:
-        self.led = _open_led(self.config.led.pin)
+        self.led, self._breathes = _open_led(self.config.led.pin)
 
     def show_state(self, state: str) -> None:
         """LED: steady while running, breathing while paused or waiting, off when idle."""
@@ -97,8 +116,7 @@ class Board:
             if mode == "on":
                 self.led.on()
             elif mode == "pulse":
-                pulse = getattr(self.led, "pulse", None)
-                pulse() if pulse else self.led.blink(0.5, 0.5)
+                self.led.pulse() if self._breathes else self.led.blink(0.5, 0.5)
             else:
                 self.led.off()
         except Exception as error:  # a broken LED must not stop the loop
@@ -112,17 +130,24 @@ class Board:
         self.devices.clear()
         self.led = None
 
+    def press(self, button: str, pressed: bool) -> None:
+        """Simulation: press or release ``button`` on its mock pin."""
+        if self.factory is None:
+            raise RuntimeError("only simulated buttons can be pressed")
+        press_pin(self.factory, self.pins[button], pressed)
 
-def _open_led(pin: int):
+
+def _open_led(pin: int) -> tuple[Any, bool]:
+    """The LED and whether it can breathe (PWM)."""
     from gpiozero import LED, PWMLED
 
     try:
-        return PWMLED(pin)
+        return PWMLED(pin), True
     except Exception:  # no PWM on this pin factory: blink instead of breathe
-        return LED(pin)
+        return LED(pin), False
 
 
-def press_pin(factory, pin: int, pressed: bool) -> None:
+def press_pin(factory: MockPins, pin: int, pressed: bool) -> None:
     """Simulation: drive a MockFactory pin as a button to ground would (low = pressed)."""
     mock = factory.pin(pin)
     if pressed:

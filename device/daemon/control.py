@@ -20,11 +20,13 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from device.config.paths import system_runtime_folder
-from device.daemon.simulate import MAX_HOLD
+from device.core.session import Action, Say, Sound, StateChanged, StepStarted
+from device.daemon.board import MAX_HOLD
+from device.daemon.inbox import Event, Request
 
 log = logging.getLogger(__name__)
 SOCKET_NAME = "control.sock"
@@ -85,7 +87,7 @@ def _is_number(value: object) -> bool:
     return type(value) in (int, float) and math.isfinite(value)  # JSON allows NaN, Infinity
 
 
-def submitter(post: Callable[..., None], timeout: float = REPLY_TIMEOUT) -> Submit:
+def submitter(post: Callable[[Event], None], timeout: float = REPLY_TIMEOUT) -> Submit:
     """For the server's threads: ``post`` a request to the loop and wait for its answer."""
 
     def submit(request: dict) -> dict:
@@ -96,7 +98,7 @@ def submitter(post: Callable[..., None], timeout: float = REPLY_TIMEOUT) -> Subm
             answer.update(result)
             done.set()
 
-        post("ctl", request, reply)
+        post(Request(request, reply))
         if not done.wait(timeout):
             return {"ok": False, "error": "the daemon did not answer in time"}
         return answer
@@ -157,18 +159,19 @@ class EventLog:
         except (OSError, ValueError):
             self.stream = None  # a closed pipe stops the log, never the daemon
 
-    def perform(self, actions, now: float) -> None:
+    def perform(self, actions: Iterable[Action], now: float) -> None:
         """Steps, state changes, and cues with their planned and actual time."""
         for action in actions:
             planned = round(action.due, 4)
-            if hasattr(action, "text"):
-                self.log("cue", now, kind="say", text=action.text, planned=planned, actual=now)
-            elif hasattr(action, "rank"):
-                self.log("cue", now, kind="sound", sound=action.name, planned=planned, actual=now)
-            elif hasattr(action, "index"):
-                self.log("step", now, index=action.index, name=action.name, planned=planned)
-            else:
-                self.log("state", now, state=action.state.value)
+            match action:
+                case Say(text):
+                    self.log("cue", now, kind="say", text=text, planned=planned, actual=now)
+                case Sound(name):
+                    self.log("cue", now, kind="sound", sound=name, planned=planned, actual=now)
+                case StepStarted(index, name):
+                    self.log("step", now, index=index, name=name, planned=planned)
+                case StateChanged(state):
+                    self.log("state", now, state=state.value)
 
     def close(self) -> None:
         if self.stream not in (None, sys.stdout):

@@ -1,34 +1,40 @@
 """The one event loop: buttons, control socket, file watcher and signals in; outputs out.
 
-Everything that happens reaches the loop as ``(kind, args)`` on one queue. The
-loop thread alone touches the controller and the outputs. It blocks on the
+Everything that happens reaches the loop as an event (inbox.py) on one queue.
+The loop thread alone touches the controller and the outputs. It blocks on the
 queue until the next deadline (a cue, a hold, a redraw, the watchdog) — no
 polling. ``run_once(timeout=0)`` steps it exactly once, for tests. The builder
-is wiring.py; control requests are loop_control.py; simulation parts simulate.py.
+is wiring.py; simulation parts are simulate.py.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from device.clock import Clock
 from device.core.controller import Controller
-from device.core.gestures import GestureDecoder
-from device.core.session import Action, Say
+from device.core.gestures import Gesture, GestureDecoder
+from device.core.outputs import Output, Outputs
+from device.core.session import Action, Say, State
 from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
 from device.core.view import IdleView
-from device.daemon import loop_control
+from device.daemon.board import Board
 from device.daemon.control import EventLog
+from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Request, Stop
 from device.daemon.library import Library
 from device.daemon.notify import Notifier
+from device.daemon.simulate import press
 from device.daemon.state import Tracker
 from device.exc import UnknownRoutineError
 
 log = logging.getLogger(__name__)
 Timer = tuple[float, Callable[[float], None]]
+Wait = Callable[["queue.SimpleQueue[Event]", float | None], Event]  # queue.Empty: nothing came
 MAX_WAIT = 3600.0  # seconds; a farther deadline is looked at again then (huge waits overflow)
 # prepare()'s key for the running session's routine: never a routine name (those are
 # lowercase, digits and dashes), so an edited routine's old phrases stay until it ends.
@@ -38,23 +44,39 @@ RUNNING = "(running)"
 class Loop:
     """Owns the controller and the outputs; everything else talks to it through ``post``."""
 
-    def __init__(self, controller: Controller, outputs: list, clock, **parts) -> None:
+    def __init__(
+        self,
+        controller: Controller,
+        outputs: Sequence[Output],
+        clock: Clock,
+        *,
+        gestures: Mapping[Gesture, str],
+        decoder: GestureDecoder | None = None,
+        library: Library | None = None,
+        events: EventLog | None = None,
+        notifier: Notifier | None = None,
+        tracker: Tracker | None = None,
+        board: Board | None = None,
+        pause_after: float = 0.0,
+        wait: Wait | None = None,
+    ) -> None:
+        """``gestures`` maps (button, gesture) to an input; ``pause_after`` seconds without
+        motion pause a routine (0: never); ``wait`` stands in for blocking on the queue."""
         self.controller = controller
-        self.outputs = list(outputs)
+        self.outputs = Outputs(outputs)
         self.clock = clock
-        self.decoder: GestureDecoder = parts.get("decoder") or GestureDecoder()
-        self.gestures: dict = parts["gestures"]
-        self.library: Library | None = parts.get("library")
-        self.events: EventLog = parts.get("events") or EventLog(None)
-        self.notifier: Notifier = parts.get("notifier") or Notifier({})
-        self.tracker: Tracker = parts.get("tracker") or Tracker(None)
-        self.board = parts.get("board")
-        self.factory = parts.get("factory")  # MockFactory in simulation, for `ctl press`
-        # What does not work now (name -> why), for `ctl status` and the idle screen's mark
-        self.missing: Callable[[], dict[str, str]] = parts.get("missing") or dict
-        self.pause_after: float = parts.get("pause_after", 0.0)
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()  # put() is safe in signal handlers
-        self.wait: Callable[[queue.SimpleQueue, float | None], tuple] = parts.get("wait") or _get
+        self.gestures = gestures
+        self.decoder = decoder or GestureDecoder()
+        self.library = library
+        self.events = events or EventLog(None)
+        self.notifier = notifier or Notifier({})
+        self.tracker = tracker or Tracker(None)
+        self.board = board  # the buttons, pedal, PIR and LED; wiring adds it once built
+        # What does not work now (role -> why), for `ctl status` and the idle screen's mark
+        self.missing: Callable[[], dict[str, str]] = dict
+        self.pause_after = pause_after
+        self.queue: queue.SimpleQueue[Event] = queue.SimpleQueue()  # put() is signal-safe
+        self.wait: Wait = wait or _get
         self.timers: list[Timer] = []
         self.listeners: list[Callable[[list[Action], float], None]] = []
         # Parts that must be alive for the watchdog to be fed (the control server):
@@ -73,8 +95,8 @@ class Loop:
 
     # -- the outside world: any thread ----------------------------------------
 
-    def post(self, kind: str, *args) -> None:
-        self.queue.put((kind, args))
+    def post(self, event: Event) -> None:
+        self.queue.put(event)
 
     def after(self, delay: float, action: Callable[[float], None]) -> None:
         """Run ``action(now)`` on the loop thread ``delay`` seconds from now (loop thread)."""
@@ -102,8 +124,8 @@ class Loop:
                 batch.append(self.queue.get_nowait())
             except queue.Empty:
                 break
-        for kind, args in batch:
-            self._guarded(f"_on_{kind}", kind, now, *args)
+        for event in batch:
+            self._guarded(functools.partial(self._handle, event), type(event).__name__, now)
         self._update(now)
         return self.alive
 
@@ -133,10 +155,10 @@ class Loop:
         for _, action in sorted(due, key=lambda timer: timer[0]):
             self._guarded(action, "timer", now)
 
-    def _guarded(self, handler: str | Callable, what: str, now: float, *args) -> None:
-        """Run an event handler or a timer; one that fails never takes the daemon down."""
+    def _guarded(self, handler: Callable[[float], None], what: str, now: float) -> None:
+        """Run an event's handler or a timer; one that fails never takes the daemon down."""
         try:
-            (getattr(self, handler) if isinstance(handler, str) else handler)(now, *args)
+            handler(now)
         except Exception as error:
             log.exception("while handling %s", what)
             self.events.log("error", now, what=what, error=str(error))
@@ -170,7 +192,7 @@ class Loop:
 
     def _perform(self, actions: list[Action], now: float) -> None:
         if actions:  # the chime and the words first; the resume record (fsyncs) after
-            self._each("perform", actions, now)
+            self.outputs.perform(actions, now)
             self.events.perform(actions, self.clock.now())  # actual: after the outputs acted
             for listener in self.listeners:
                 listener(actions, now)
@@ -185,29 +207,34 @@ class Loop:
         if isinstance(view, IdleView):
             offer = self.tracker.place.offer if self.tracker.place else ""
             view = replace(view, offer=offer, missing=tuple(self.missing()))
-        times = [t for t in self._each("show", view, now) if t is not None]
-        self.redraw_at = min(times, default=None)
-
-    def _each(self, method: str, *args) -> list:
-        """Call ``method`` on every output; one that raises is logged and dropped."""
-        results = []
-        for output in list(self.outputs):
-            try:
-                results.append(getattr(output, method)(*args))
-            except Exception:
-                log.exception("%s.%s failed; carrying on without it", type(output).__name__, method)
-                self.outputs.remove(output)
-        return results
+        self.redraw_at = self.outputs.show(view, now)
 
     # -- inputs ---------------------------------------------------------------
 
-    def _on_edge(self, now: float, button: str, pressed: bool, at: float) -> None:
-        if pressed:
-            self._each_optional("press_feedback")
-        for gesture in self.decoder.edge(button, pressed, at):
-            self.gesture(gesture, now, at)
+    def _handle(self, event: Event, now: float) -> None:
+        match event:
+            case Edge(button, pressed, at):
+                if pressed:
+                    self.outputs.press_feedback()
+                for gesture in self.decoder.edge(button, pressed, at):
+                    self.gesture(gesture, now, at)
+            case Motion(active, at):
+                self.controller.wake(now)
+                self.motion_seen = None if active else at
+                self.events.log("motion", now, active=active)
+            case Reload():
+                self.reload(now)
+            case Request(request, reply):
+                self._request(request, reply, now)
+            case Call(action):
+                action(now)
+            case Stop(why):
+                log.info("stopping%s", f" ({why})" if why else "")
+                self.alive = False
+            case _:
+                raise TypeError(f"not an event: {event!r}")
 
-    def gesture(self, gesture: tuple[str, str], now: float, at: float | None = None) -> None:
+    def gesture(self, gesture: Gesture, now: float, at: float | None = None) -> None:
         """Map a gesture to an input; ``at`` is when the finger did it (for --events)."""
         at = now if at is None else at
         name = self.gestures.get(gesture)
@@ -225,23 +252,15 @@ class Loop:
         self.tracker.before_input(self.controller, name, now)
         self.actions += self.controller.handle(name, now)
 
-    def _on_motion(self, now: float, active: bool, at: float) -> None:
-        self.controller.wake(now)
-        self.motion_seen = None if active else at
-        self.events.log("motion", now, active=active)
-
     def _motion_deadline(self) -> float | None:
         if not self.pause_after or self.motion_seen is None:
             return None
         session = self.controller.session
-        if session is None or session.state.value != "running":
+        if session is None or session.state is not State.RUNNING:
             return None
         return self.motion_seen + self.pause_after
 
     # -- reloads, the program's day, control requests -------------------------
-
-    def _on_reload(self, now: float) -> None:
-        self.reload(now)
 
     def reload(self, now: float) -> dict:
         """Re-read the routines folder; the reply for `ctl reload`."""
@@ -260,9 +279,9 @@ class Loop:
         self.unsaid = [name for name in self.unsaid if name in loaded.broken]
         self.unsaid += [name for name in loaded.newly_broken if name not in self.unsaid]
         wanted = dict(loaded.routines)
-        if self.controller.running:
+        if self.controller.session and self.controller.running:
             wanted[RUNNING] = self.controller.session.timeline.routine
-        self._each("prepare", wanted)
+        self.outputs.prepare(wanted)
         problems = [str(p) for p in loaded.problems]
         self.events.log("reload", now, routines=sorted(loaded.routines), problems=problems)
         return {"ok": True, "routines": sorted(loaded.routines), "problems": problems}
@@ -289,9 +308,9 @@ class Loop:
 
         self.after(self.tracker.until_tomorrow(), new_day)
 
-    def _on_ctl(self, now: float, request: dict, reply: Callable[[dict], None]) -> None:
+    def _request(self, request: dict, reply: Callable[[dict], None], now: float) -> None:
         try:
-            answer = loop_control.answer(self, request, now)
+            answer = self._answer(request, now)
         except UnknownRoutineError as error:
             answer = {"ok": False, "error": str(error)}
         except Exception as error:  # every request gets an answer, even one we failed on
@@ -300,23 +319,33 @@ class Loop:
         self.events.log("ctl", now, request=request, ok=answer.get("ok", False))
         self._replies.append((reply, answer))  # answered once its actions were carried out
 
-    def _on_call(self, now: float, action: Callable[[float], None]) -> None:
-        action(now)
+    def _answer(self, request: dict, now: float) -> dict:
+        """Do what a (checked) control request asks; the reply. Raises for a bad one."""
+        controller, tracker = self.controller, self.tracker
+        match request["cmd"]:
+            case "status":
+                return {"ok": True, "status": self.status(now)}
+            case "reload":
+                return self.reload(now)
+            case "press":
+                hold = request.get("hold")
+                return press(self.board, request.get("button", ""), hold, self.decoder, self.after)
+            case "start":
+                tracker.before_input(controller, "start", now)
+                self.actions += controller.start(request.get("name") or "", now)
+            case "select":
+                self.actions += controller.select(request.get("name") or "", now)
+            case "resume" if tracker.place and not controller.running:
+                self.actions += tracker.answer_offer(controller, True, now)
+            case command:
+                self.apply_input(command, now)
+        return {"ok": True, "status": self.status(now)}
 
-    def _on_stop(self, now: float, why: str = "") -> None:
-        log.info("stopping%s", f" ({why})" if why else "")
-        self.alive = False
-
-    def _each_optional(self, method: str) -> None:
-        for output in self.outputs:
-            feedback = getattr(output, method, None)
-            if callable(feedback):
-                try:
-                    feedback()
-                except Exception:  # feedback is a nicety; never let it break a press
-                    log.debug("%s.%s failed", type(output).__name__, method, exc_info=True)
+    def status(self, now: float) -> dict:
+        """``ctl status``: the tracker's view of the session, and the hardware that does not work."""
+        return self.tracker.status(self.controller, now) | {"missing": self.missing()}
 
 
-def _get(source: queue.SimpleQueue, timeout: float | None) -> tuple:
+def _get(source: queue.SimpleQueue[Event], timeout: float | None) -> Event:
     """Block until an event arrives or ``timeout`` passes (queue.Empty); never spins."""
     return source.get(timeout=timeout) if timeout != 0 else source.get_nowait()

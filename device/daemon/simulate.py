@@ -4,38 +4,58 @@ from __future__ import annotations
 
 import math
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
-from device.daemon.board import press_pin
+from device.clock import FakeClock
+from device.core.gestures import Gesture, GestureDecoder
+from device.core.outputs import Output
+from device.daemon.board import MAX_HOLD, Board
+from device.daemon.inbox import Event, Stop
 
 KEY_POLL = 0.05  # seconds; only a simulation with a window reads keys (pygame needs asking)
-MAX_HOLD = 30.0  # seconds a simulated press may last
+After = Callable[[float, Callable[[float], None]], None]  # Loop.after
 
 
-def press(loop, button: str, hold: float | None) -> dict:
+class KeyLoop(Protocol):
+    """What ``poll_keys`` needs of the loop."""
+
+    @property
+    def outputs(self) -> Iterable[Output]: ...
+
+    def post(self, event: Event) -> None: ...
+
+    def gesture(self, gesture: Gesture, now: float, at: float | None = None) -> None: ...
+
+    def after(self, delay: float, action: Callable[[float], None]) -> None: ...
+
+
+def press(
+    board: Board | None, button: str, hold: float | None, decoder: GestureDecoder, after: After
+) -> dict:
     """Drive the button's mock pin low, and high again ``hold`` seconds later."""
-    pins = loop.board.pins if loop.board else {}
+    pins = board.pins if board else {}
     name = str(button).lower()
-    if loop.factory is None:
+    if board is None or board.factory is None:
         return {"ok": False, "error": "press works only with `run --simulate`"}
     if name not in pins or name == "motion":
         return {"ok": False, "error": f"no button '{button}'; known: {', '.join(pins)}"}
-    length = float(hold) if hold is not None else max(0.1, 2 * loop.decoder.bounce)
+    length = float(hold) if hold is not None else max(0.1, 2 * decoder.bounce)
     if not (math.isfinite(length) and 0 <= length <= MAX_HOLD):
         return {"ok": False, "error": f"hold must be 0 to {MAX_HOLD:g} seconds"}
-    press_pin(loop.factory, pins[name], True)
-    loop.after(length, lambda now: press_pin(loop.factory, pins[name], False))
+    board.press(name, True)
+    after(length, lambda now: board.press(name, False))
     return {"ok": True, "button": name, "seconds": length}
 
 
-def poll_keys(loop) -> Callable[[float], None]:
+def poll_keys(loop: KeyLoop) -> Callable[[float], None]:
     """A timer action: keys of a window act as the buttons ("play", "next:hold", "quit")."""
 
     def poll(now: float) -> None:
         for output in loop.outputs:
-            for key in getattr(output, "poll_keys", lambda now: [])(now):
+            for key in output.poll_keys(now):
                 if key == "quit":
-                    loop.post("stop", "window closed")
+                    loop.post(Stop("window closed"))
                     continue
                 button, _, hold = key.partition(":")
                 loop.gesture((button, hold or "press"), now)
@@ -44,10 +64,10 @@ def poll_keys(loop) -> Callable[[float], None]:
     return poll
 
 
-def virtual_wait(clock) -> Callable[[queue.SimpleQueue, float | None], tuple]:
+def virtual_wait(clock: FakeClock) -> Callable[[queue.SimpleQueue[Event], float | None], Event]:
     """For tests and simulations in virtual time: instead of waiting, jump a FakeClock."""
 
-    def wait(source: queue.SimpleQueue, timeout: float | None) -> tuple:
+    def wait(source: queue.SimpleQueue[Event], timeout: float | None) -> Event:
         try:
             return source.get_nowait()
         except queue.Empty:

@@ -135,11 +135,17 @@ class Painter:
         self, surface: pygame.Surface, view: RoutineView, clear: bool = True
     ) -> list[Item]:
         """Only what changes while a step runs; returns what it drew."""
+        parts = {
+            "clock": self._clock,
+            "counter": self._counter,
+            "remaining": self._remaining,
+            "bar": self._bar,
+        }  # MOVING's boxes, in its order
         items: list[Item] = []
         for name in MOVING:
             if clear:
                 surface.fill(BLACK, self.box[name])
-            items += getattr(self, f"_{name}")(surface, view)
+            items += parts[name](surface, view)
         return items
 
     def _text(

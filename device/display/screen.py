@@ -31,6 +31,7 @@ import pygame
 
 from device.config.schema import Config
 from device.core.durations import format_clock
+from device.core.outputs import Output
 from device.core.routine import Routine
 from device.core.session import Action, Sound
 from device.core.view import IdleView, RoutineView
@@ -84,10 +85,11 @@ def panel_rect(rect: pygame.Rect, size: tuple[int, int], rotation: int) -> pygam
     return rect.copy()
 
 
-class Screen:
+class Screen(Output):
     """``Screen(config, headless=False)``: the display as the daemon's Output."""
 
     role = "display"
+    reads_keys = True  # a desktop window's keys work as the buttons
 
     def __init__(self, config: Config, headless: bool = False, fonts: Fonts | None = None) -> None:
         display = config.display

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from device.core.durations import format_clock
+from device.core.outputs import Output
 from device.core.routine import Routine
 from device.core.session import Action, Say, Sound, State, StateChanged, StepStarted
 from device.core.view import IdleView, RoutineView
@@ -48,7 +49,7 @@ def status_line(view: RoutineView | IdleView) -> str:
     return f"[{bar}] {view.progress:4.0%}  " + " · ".join(parts)
 
 
-class TerminalOutput:
+class TerminalOutput(Output):
     """Prints cues as lines; on a terminal it also keeps a live status line."""
 
     role = "terminal"

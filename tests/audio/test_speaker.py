@@ -25,6 +25,7 @@ from device.core.timeline import (
     plan,
 )
 from device.core.view import IdleView, RoutineView
+from device.daemon.inbox import Call
 from device.daemon.loop import Loop
 from tests.audio_helpers import (
     ROUTINE_TOML,
@@ -340,7 +341,7 @@ def test_the_loop_calls_the_speaker_back_when_the_quiet_spell_ends(speaker):
             raise
 
     loop = Loop(Controller({}), [speaker], clock, gestures=DEFAULT_GESTURES, wait=virtual)
-    loop.post("call", lambda now: None)
+    loop.post(Call(lambda now: None))
     loop.run_once()
     assert speaker.mixer.open and loop.deadline(clock.now()) == pytest.approx(
         clock.now() + IDLE_CLOSE

@@ -8,6 +8,7 @@ from device.clock import FakeClock
 from device.config.schema import ButtonsConfig, Config
 from device.core.gestures import GestureDecoder
 from device.daemon.board import Board, press_pin
+from device.daemon.inbox import Edge, Event, Motion
 from device.daemon.wiring import decoder_for
 
 
@@ -96,9 +97,9 @@ def board_with(mock_factory):
 
     def open_board(**sections):
         config = Config().replaced(**sections)
-        events: list[tuple] = []
+        events: list[Event] = []
         clock = FakeClock(50.0)
-        board = Board(config, lambda *event: events.append(event), clock)
+        board = Board(config, events.append, clock)
         boards.append(board)
         board.start()
         return board, events, clock
@@ -117,9 +118,9 @@ def test_board_callbacks_only_report_edges_with_the_time(board_with, mock_factor
     press_pin(mock_factory, 5, False)
     press_pin(mock_factory, 17, True)
     assert events == [
-        ("edge", "next", True, 50.0),
-        ("edge", "next", False, 50.3),
-        ("edge", "play", True, 50.3),
+        Edge("next", True, 50.0),
+        Edge("next", False, 50.3),
+        Edge("play", True, 50.3),
     ]
     assert board.pins == {"play": 17, "next": 5, "repeat": 22}
 
@@ -139,7 +140,7 @@ def test_pir_reports_motion_and_quiet(board_with, mock_factory):
     _, events, _ = board_with(motion={"enabled": True, "pin": 4})
     mock_factory.pin(4).drive_high()
     mock_factory.pin(4).drive_low()
-    assert events == [("motion", True, 50.0), ("motion", False, 50.0)]
+    assert events == [Motion(True, 50.0), Motion(False, 50.0)]
 
 
 def test_led_is_steady_running_breathing_paused_off_idle(board_with, mock_factory):
@@ -179,6 +180,6 @@ def test_one_device_that_fails_leaves_the_others_working(board_with, mock_factor
         assert "button 'next' (GPIO27) unavailable" in caplog.text
         assert "buttons disabled" not in caplog.text
         press_pin(mock_factory, 22, True)
-        assert events[-1][:3] == ("edge", "repeat", True)
+        assert (events[-1].button, events[-1].pressed) == ("repeat", True)
     finally:
         squatter.close()

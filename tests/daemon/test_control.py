@@ -16,6 +16,7 @@ import pytest
 from device.clock import MonotonicClock
 from device.daemon.control import check_request, request, socket_path, submitter
 from device.daemon.control_server import ControlServer
+from device.daemon.inbox import Stop
 from device.exc import MassageTimerError
 from tests.daemon_helpers import Rig
 
@@ -30,7 +31,7 @@ def serving(rig: Rig, path: Path) -> Iterator[ControlServer]:
     try:
         yield server
     finally:
-        rig.loop.post("stop")
+        rig.loop.post(Stop())
         thread.join(5)
         server.stop()
 
@@ -110,7 +111,7 @@ def test_press_drives_the_mock_pin_through_the_real_button_path(build_rig, tmp_p
 
 def test_press_is_refused_outside_simulation(daemon):
     rig, path = daemon
-    rig.loop.factory = None
+    rig.loop.board.factory = None
     assert "only with `run --simulate`" in ctl(path, "press", button="play")["error"]
 
 

@@ -14,6 +14,7 @@ from device.core.outputs import RecordingOutput
 from device.core.session import Say, StepStarted
 from device.core.timeline import BROKEN_NEW_FILE, all_phrases, error_phrase, plan
 from device.core.view import IdleView, RoutineView
+from device.daemon.inbox import Call, Reload, Request, Stop
 from device.daemon.loop import MAX_WAIT, RUNNING, Loop
 from device.daemon.simulate import KEY_POLL, poll_keys, virtual_wait
 from device.daemon.state import RESUME_FILE
@@ -151,10 +152,12 @@ def test_an_output_that_raises_is_dropped_and_the_loop_goes_on(rig, caplog):
     assert "speaker on fire" in caplog.text
 
 
-def test_a_broken_event_is_logged_not_fatal(rig):
-    rig.loop.post("edge", "play")  # missing arguments
+def test_a_broken_event_is_logged_not_fatal(rig, caplog):
+    rig.loop.post("edge")  # type: ignore[arg-type]  # not an event at all
+    rig.loop.post(Call(lambda now: 1 / 0))  # a handler that fails
     rig.step()
     assert rig.loop.alive
+    assert "not an event: 'edge'" in caplog.text and "ZeroDivisionError" in caplog.text
     rig.press("play")
     assert rig.state == "waiting"
 
@@ -177,7 +180,7 @@ def test_motion_wakes_the_screen_and_absence_pauses(build_rig, mock_factory):
 
 
 def test_stop_event_ends_the_loop(rig):
-    rig.loop.post("stop", "SIGTERM")
+    rig.loop.post(Stop("SIGTERM"))
     assert rig.loop.run_once(timeout=0) is False
 
 
@@ -213,7 +216,7 @@ def test_warning_for_a_broken_routine_is_said_once_and_not_mid_routine(rig):
     rig.press("play")
     (rig.folder / "demo.toml").write_text("title = [broken\n")
     (rig.folder / "extra.toml").write_text("title = 3\n")
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     assert not any("has an error" in s for s in rig.output.said)
     rig.hold("play")
@@ -223,7 +226,7 @@ def test_warning_for_a_broken_routine_is_said_once_and_not_mid_routine(rig):
     demo = rig.loop.controller.routines["demo"]
     assert warnings == [error_phrase(demo.title), BROKEN_NEW_FILE]
     assert warnings[0] in all_phrases(plan(demo))
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     assert [s for s in rig.output.said if "has an error" in s] == warnings
     assert rig.loop.controller.warnings == 2
@@ -241,10 +244,10 @@ def test_a_broken_file_fixed_mid_routine_is_never_announced(rig):
     rig.press("play")
     for problem in ("title = [broken\n", "title = 3\n", "[[step]]\n", "title = \n", "x = 1\n"):
         (rig.folder / "demo.toml").write_text(problem)  # five bad saves, five problems
-        rig.loop.post("reload")
+        rig.loop.post(Reload())
         rig.step(2)
         (rig.folder / "demo.toml").write_text(good)
-        rig.loop.post("reload")
+        rig.loop.post(Reload())
         rig.step(2)
     rig.hold("play")
     rig.step(1)
@@ -256,7 +259,7 @@ def test_bad_saves_mid_routine_are_announced_once_for_the_state_at_the_end(rig):
     rig.press("play")
     for problem in ("title = [broken\n", "title = 3\n", "title = [broken\n"):
         (rig.folder / "demo.toml").write_text(problem)
-        rig.loop.post("reload")
+        rig.loop.post(Reload())
         rig.step(2)
     rig.hold("play")
     rig.step(1)
@@ -267,14 +270,14 @@ def test_the_same_problems_again_after_a_fix_are_not_announced_again(rig):
     good = (rig.folder / "demo.toml").read_text()
     for _ in range(5):
         (rig.folder / "demo.toml").write_text("title = [broken\n")
-        rig.loop.post("reload")
+        rig.loop.post(Reload())
         rig.step(2)
         (rig.folder / "demo.toml").write_text(good)
-        rig.loop.post("reload")
+        rig.loop.post(Reload())
         rig.step(2)
     assert len(error_warnings(rig)) == 1
     (rig.folder / "demo.toml").write_text("title = 3\n")  # a new broken state
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step(2)
     assert len(error_warnings(rig)) == 2
 
@@ -298,6 +301,9 @@ class Keeping(RecordingOutput):
     def speech_length(self, text: str) -> float:
         return 9.0  # long phrases: the planner must move cue speech earlier
 
+    def phrase_lengths(self):
+        return self.speech_length
+
 
 def test_a_reload_keeps_the_running_routines_speech(build_rig):
     rig = build_rig(output=Keeping())
@@ -305,7 +311,7 @@ def test_a_reload_keeps_the_running_routines_speech(build_rig):
     running = rig.loop.controller.session.timeline.routine
     demo = rig.folder / "demo.toml"
     demo.write_text(demo.read_text().replace("Warm two or three", "Warm three"))
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     kept = rig.output.routines
     assert kept["demo"] is not running and kept["demo"].title == running.title
@@ -375,18 +381,18 @@ def test_a_broken_program_file_keeps_the_program_line(tmp_path, build_rig):
     line = rig.loop.controller.program_line
     assert line
     plan_file.write_text(PLAN.replace("[1, 4]", "[1, four]"))
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     assert rig.loop.controller.program_line == line
     plan_file.unlink()
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     assert rig.loop.controller.program_line == ""  # deleted: gone
 
 
 def test_a_request_the_loop_fails_on_is_still_answered(rig):
     answers: list[dict] = []
-    rig.loop.post("ctl", {"cmd": "start", "name": ["x"]}, answers.append)
+    rig.loop.post(Request({"cmd": "start", "name": ["x"]}, answers.append))
     rig.step()
     assert len(answers) == 1 and answers[0]["ok"] is False
     assert rig.loop.alive

@@ -5,7 +5,6 @@ from __future__ import annotations
 from gpiozero import Device, DigitalInputDevice
 
 from device.core.view import IdleView
-from device.daemon.loop_control import status
 from tests.daemon_helpers import make_rig
 
 
@@ -23,7 +22,7 @@ def test_buttons_that_cannot_open_are_reported_not_hidden(tmp_path, monkeypatch)
     finally:
         Device.pin_factory = previous
     try:
-        missing = status(rig.loop, rig.clock.now())["missing"]
+        missing = rig.loop.status(rig.clock.now())["missing"]
         assert list(missing) == ["buttons"] and "no-such-factory" in missing["buttons"]
         assert _idle_views(rig)[-1].missing == ("buttons",)
     finally:
@@ -34,12 +33,12 @@ def test_one_button_that_cannot_open_is_named(mock_factory, build_rig):
     holder = DigitalInputDevice(27, pin_factory=mock_factory)  # something else holds GPIO27
     try:
         rig = build_rig()
-        missing = status(rig.loop, rig.clock.now())["missing"]
+        missing = rig.loop.status(rig.clock.now())["missing"]
         assert list(missing) == ["button 'next' (GPIO27)"] and "in use" in str(missing)
     finally:
         holder.close()
 
 
 def test_working_hardware_reports_nothing_missing(rig):
-    assert status(rig.loop, rig.clock.now())["missing"] == {}
+    assert rig.loop.status(rig.clock.now())["missing"] == {}
     assert _idle_views(rig)[-1].missing == ()

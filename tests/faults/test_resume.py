@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from device.daemon.inbox import Reload
 from device.daemon.state import RESUME_FILE, Place, StateStore
 from tests.daemon_helpers import WALL_START, routines_dir
 
@@ -33,7 +34,7 @@ def test_an_offer_whose_routine_is_deleted_while_offered_does_not_swallow_play(t
     rig = build_rig()
     assert rig.loop.tracker.place == replace(OFFER, counted=True)
     (rig.folder / "demo.toml").unlink()
-    rig.loop.post("reload")
+    rig.loop.post(Reload())
     rig.step()
     rig.press("play")
     assert rig.state in ("running", "waiting")
