@@ -342,7 +342,7 @@ class Loop:
         return {"ok": True, "status": self.status(now)}
 
     def status(self, now: float) -> dict:
-        """``ctl status``: the tracker's view of the session, and the hardware that does not work."""
+        """``ctl status``: the session as the tracker sees it, and what hardware is missing."""
         return self.tracker.status(self.controller, now) | {"missing": self.missing()}
 
 

@@ -138,12 +138,9 @@ def test_events_are_written_as_json_lines(build_rig):
 
 
 def test_an_output_that_raises_is_dropped_and_the_loop_goes_on(rig, caplog):
-    class Broken:
+    class Broken(RecordingOutput):
         def perform(self, actions, now):
             raise RuntimeError("speaker on fire")
-
-        def show(self, view, now):
-            return None
 
     rig.loop.outputs.append(Broken())
     rig.press("play")
