@@ -221,9 +221,26 @@ def audio(config: Config) -> list[Finding]:
 
 
 def display(config: Config) -> list[Finding]:
-    """The video driver SDL opens with the service's settings, and the screen size."""
+    """The video driver SDL opens with the service's settings, the screen size, and how
+    the panel is switched off while the mirror is dark."""
     if not config.display.enabled:
         return [Finding("display", "disabled in the config (display.enabled = false)")]
+    return [*_video(config), panel_power(config.display.panel_power)]
+
+
+def panel_power(choice: str) -> Finding:
+    from device.display.panel import find_panel
+
+    found = find_panel(choice)
+    if found is not None:
+        return Finding("panel", f"switched off while dark by {found.name}")
+    if choice in ("auto", "none"):
+        return Finding("panel", "no power control found: dark is drawn black (see hardware.md)")
+    fix = 'display.panel_power = "auto", or install what it needs (hardware.md)'
+    return Finding("panel", f"panel_power = {choice!r} is not available here", fix)
+
+
+def _video(config: Config) -> list[Finding]:
     framebuffer = config.display.framebuffer
     if framebuffer:
         if os.access(framebuffer, os.W_OK):

@@ -115,6 +115,13 @@ class DisplayConfig:
     framebuffer: str = setting(
         Text("", "write frames to this /dev/fbN (SPI panels) instead of SDL")
     )
+    panel_power: str = setting(
+        Choice(
+            "auto",
+            "switch the panel off while the idle screen is dark (see hardware.md)",
+            choices=("auto", "backlight", "vcgencmd", "wlr-randr", "none"),
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 
@@ -38,12 +39,14 @@ from device.core.view import IdleView, RoutineView
 from device.display.framebuffer import Framebuffer
 from device.display.idle import draw_idle
 from device.display.painter import MOVING, Painter, counter_text
+from device.display.panel import PanelPower, find_panel
 from device.display.text import Fonts
 
 log = logging.getLogger(__name__)
 View = RoutineView | IdleView
 DEFAULT_SIZE = (800, 480)
 TICK_MARK = 0.3  # seconds a tempo mark stays lit
+VIRTUAL_DRIVERS = ("dummy", "offscreen")  # no panel behind them: never switch the real one
 KEYS = {
     pygame.K_SPACE: "play",
     pygame.K_RETURN: "play",
@@ -98,6 +101,9 @@ class Screen(Output):
         self.mirror = display.mirror_face
         self.requested = (display.width, display.height)
         self.framebuffer_path = display.framebuffer
+        self.panel_choice = display.panel_power
+        self.panel: PanelPower | None = None
+        self.panel_off: bool | None = None  # None: not switched yet (it may be either)
         self.hold = config.buttons.hold
         self.fonts = fonts
         self.window: pygame.Surface | None = None
@@ -127,6 +133,9 @@ class Screen(Output):
         self.painter = Painter(self.canvas.get_size(), self.fonts, self.mirror)
         self.last_frame = self.canvas
         log.info("display %dx%d, rotation %d, font %s", *size, self.rotation, self.fonts.name)
+        virtual = self.sink is None and pygame.display.get_driver() in VIRTUAL_DRIVERS
+        self.panel = None if virtual else find_panel(self.panel_choice)
+        log.info("panel power: %s", self.panel.name if self.panel else "none (dark is drawn black)")
 
     def prepare(self, routines: Mapping[str, Routine]) -> None:
         """Nothing to prepare: fonts are fitted on the first frame of each step."""
@@ -140,12 +149,17 @@ class Screen(Output):
         if not self.enabled or self.canvas is None or self.painter is None:
             return None
         static, moving = self._keys(view, now)
+        dark = isinstance(view, IdleView) and not view.awake
+        if not dark:
+            self._power(on=True)  # first: the panel wakes while the frame is drawn
         try:
             self._draw(view, now, static, moving)
         except (pygame.error, OSError) as error:  # a display unplugged or a panel gone
             log.warning("display failed (%s); carrying on without the screen", error)
             self.enabled = False
             return None
+        if dark:
+            self._power(on=False)  # after: black is on the glass should switching fail
         self._static, self._moving = static, moving
         return self._next_redraw(view, now)
 
@@ -163,6 +177,22 @@ class Screen(Output):
             self.painter.draw_moving(self.canvas, view)
             self._mark(view, now)
             self._present([self.painter.box[name] for name in (*MOVING, "tempo")])
+
+    def _power(self, on: bool) -> None:
+        """Switch the panel (once per change); a control that fails is dropped, said once."""
+        if self.panel is None or self.panel_off is (not on):
+            return
+        try:
+            self.panel.on() if on else self.panel.off()
+        except (OSError, subprocess.SubprocessError) as error:
+            log.warning(
+                "panel power (%s) failed: %s; the dark screen is drawn black",
+                self.panel.name,
+                error,
+            )
+            self.panel = None
+            return
+        self.panel_off = not on
 
     def stop(self) -> None:
         if self.window is not None or self.sink is not None:

@@ -62,3 +62,17 @@ def test_audio_devices_lists_the_outputs_and_marks_the_configured_one(
     config = _config(tmp_path, '[audio]\ndevice = "System audio output device"\n')
     assert main(["--config", str(config), "audio-devices"]) == 0
     assert capsys.readouterr().out == "* System audio output device\n"
+
+
+def test_doctor_names_the_panel_power_control_or_its_absence(tmp_path, monkeypatch):
+    from device.display import panel
+
+    monkeypatch.setattr(panel, "BACKLIGHTS", tmp_path / "backlight")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no vcgencmd, no wlr-randr
+    assert probes.panel_power("auto") == probes.Finding(
+        "panel", "no power control found: dark is drawn black (see hardware.md)"
+    )
+    assert probes.panel_power("vcgencmd").fix  # asked for, and missing: a problem
+    (tmp_path / "backlight/rpi_backlight").mkdir(parents=True)
+    (tmp_path / "backlight/rpi_backlight/bl_power").write_text("0")
+    assert probes.panel_power("auto").text == "switched off while dark by backlight rpi_backlight"
