@@ -44,11 +44,14 @@ def program_files(folder: Path) -> list[Path]:
     return routine_files(folder / PROGRAMS_FOLDER)
 
 
-def load_catalog(paths: Iterable[Path]) -> Catalog:
-    """Load routine files and folders (with their ``programs/``) into one Catalog."""
+def load_catalog(paths: Iterable[Path], known_routines: Iterable[str] = ()) -> Catalog:
+    """Load routine files and folders (with their ``programs/``) into one Catalog.
+
+    A program may name the routines loaded, those beside a program file given alone,
+    and ``known_routines`` (a program being edited away from its folder)."""
     catalog = Catalog()
     seen: dict[str, str] = {}
-    beside: set[str] = set()  # routines in the folder of a program file checked alone
+    beside: set[str] = set(known_routines)
     for path in paths:
         if path.is_dir():
             routines, programs = routine_files(path), program_files(path)
