@@ -1,5 +1,7 @@
-"""The READMEs stay true to the code: every key, command, area and stroke is documented."""
+"""The docs stay true to the code: every key, command, area and stroke is documented, and
+the architecture page names only what exists."""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -88,3 +90,37 @@ def test_the_routine_guide_lists_exactly_the_fill_ins():
 def test_readme_screenshots_exist():
     for image in re.findall(r'src="(docs/screenshots/[\w.-]+\.png)"', README):
         assert (ROOT / image).is_file(), image
+
+
+def code_names() -> set[str]:
+    """Every module, folder, class, function, method, constant and enum member in device/."""
+    names = {path.stem for path in (ROOT / "device").rglob("*.py")}
+    names |= {path.name for path in (ROOT / "device").iterdir() if path.is_dir()}
+    for path in (ROOT / "device").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        names |= set(re.findall(r"^\s*(?:def|class)\s+(\w+)", text, re.MULTILINE))
+        names |= set(re.findall(r"^\s*(\w+)\s*(?::[^=\n]*)?=", text, re.MULTILINE))
+        names |= set(re.findall(r"\.(\w+) = ", text))  # device.when_activated = ...
+    return names
+
+
+def test_every_name_on_the_architecture_page_is_in_the_code():
+    """docs/architecture.md names real functions: a rename that forgets it fails here."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    names = code_names()
+    modules = {path.stem for path in (ROOT / "device").rglob("*.py")}
+    missing = []
+    for quoted in re.findall(r"`([^`]+)`", page):
+        token = quoted.split("(")[0].removesuffix("/")
+        if token.endswith(".py") and "/" not in token:
+            missing += [] if (ROOT / "device" / token).exists() else [quoted]
+            continue
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", token):
+            continue
+        parts = token.split(".")
+        if parts[0] not in modules and importlib.util.find_spec(parts[0]) is not None:
+            continue  # the standard library's (queue.SimpleQueue)
+        missing += [f"{quoted}: {part}" for part in parts if part not in names]
+    paths = re.findall(r"`((?:device|tests)/[\w/.]*)`", page)
+    missing += [path for path in paths if not (ROOT / path).exists()]
+    assert missing == []

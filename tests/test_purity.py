@@ -1,5 +1,6 @@
 """The pure core imports no hardware library, no threads, no clock, no sockets, no processes,
-and the package's layers import each other one way only (no cycles).
+each folder of the package imports only the layers below it (docs/architecture.md), and
+there are no import cycles.
 
 Imports are read with ``ast`` (nothing is executed) and followed through other
 ``device`` modules, so a pure module cannot reach an impure one indirectly.
@@ -18,6 +19,19 @@ DEVICE = Path(__file__).resolve().parent.parent / "device"
 PURE = sorted(path.stem for path in (DEVICE / "core").glob("*.py") if path.stem != "__init__")
 # What the core may import from the rest of the package: only itself and the exceptions.
 CORE_MAY_IMPORT = ("device.core", "device.exc")
+# What each folder (or shared module) of ``device`` may import from the package: the
+# layers of docs/architecture.md. audio and display never import each other; nothing
+# but cli imports daemon, and nothing imports cli.
+SHARED = {"exc", "clock", "once"}
+MAY_IMPORT = {
+    "core": {"core", "exc"},
+    "config": {"config", "core", "exc"},
+    "audio": {"audio", "config", "core", *SHARED},
+    "display": {"display", "config", "core", *SHARED},
+    "daemon": {"daemon", "audio", "display", "config", "core", *SHARED},
+    "cli": {"cli", "daemon", "audio", "display", "config", "core", *SHARED},
+    **{name: {name} for name in SHARED},
+}
 FORBIDDEN = {
     "gpiozero",
     "pygame",
@@ -121,6 +135,35 @@ def test_imports_are_followed_transitively():
     for module in ("device.core.session", "device.core.timeline", "device.core.routine"):
         assert module in imports
     assert imports["tomllib"] == "device/core/tomlsource.py"  # two hops from the controller
+
+
+def layer_breaches() -> list[str]:
+    """Every import of a ``device`` module from a layer its folder may not use."""
+    breaches = []
+    for module in all_modules():
+        layer = module.split(".")[1] if "." in module else ""
+        allowed = MAY_IMPORT.get(layer)  # None: device/__init__ and __main__, the top
+        for imported in sorted(direct_imports(module)):
+            if allowed is not None and imported.split(".")[1] not in allowed:
+                breaches.append(f"{module} imports {imported}")
+    return breaches
+
+
+def test_every_folder_has_its_layer():
+    folders = {path.parent.name for path in DEVICE.glob("*/__init__.py")}
+    modules = {path.stem for path in DEVICE.glob("*.py")} - {"__init__", "__main__"}
+    assert folders | modules == set(MAY_IMPORT)
+
+
+def test_each_folder_imports_only_the_layers_below_it():
+    assert layer_breaches() == []
+
+
+def test_the_layer_check_can_fail(monkeypatch):
+    fake = {"device.display.screen": {"device.daemon.loop"}, "device.daemon.loop": set()}
+    monkeypatch.setattr(sys.modules[__name__], "all_modules", lambda: list(fake))
+    monkeypatch.setattr(sys.modules[__name__], "direct_imports", lambda module: fake[module])
+    assert layer_breaches() == ["device.display.screen imports device.daemon.loop"]
 
 
 def cycles() -> list[list[str]]:

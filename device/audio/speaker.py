@@ -10,7 +10,7 @@ itself (channels, buffer size, a speaker unplugged and plugged back) is
 Between routines the device closes after ``[audio] idle_close`` quiet seconds (``show`` says
 whether a routine is on and asks to be called when the spell ends) and the next
 press or sound reopens it: an I2S amp may pop once then, under the click, but the
-mirror stops mixing silence for the ~23 hours a day it is idle (see audio_mixer).
+mirror stops mixing silence for the ~23 hours a day it is idle (see device.audio.mixer).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The routine loader: bundled files, the format's rules, line numbers, and fuzzing.
 
-The corpus of bad files and their exact messages is walked in test_cli_core.py.
+The corpus of bad files and their exact messages is walked in tests/cli/test_routines.py.
 """
 
 from __future__ import annotations
