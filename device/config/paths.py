@@ -8,11 +8,24 @@ folder of their own, so a machine with the service installed cannot leak into a 
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED_ROUTINES = PACKAGE_ROOT / "routines"
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _bundled_routines() -> Path:
+    """The routines that ship with massage-timer: inside the installed package (the wheel
+    carries the top-level routines/ as device/routines), else the checkout's routines/
+    (an editable install, or a run from the source tree)."""
+    installed = importlib.resources.files("device") / "routines"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return CHECKOUT / "routines"
+
+
+BUNDLED_ROUTINES = _bundled_routines()
 SYSTEM_CONFIG_DIR = "MASSAGE_TIMER_SYSTEM_CONFIG_DIR"
 SYSTEM_RUNTIME_DIR = "MASSAGE_TIMER_SYSTEM_RUNTIME_DIR"
 
