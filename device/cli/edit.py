@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from device.atomic import write_atomic
 from device.cli.checks import Reader, missing_sounds, unreadable
 from device.cli.routines import configured
 from device.config.paths import routines_folder
@@ -169,24 +170,8 @@ def _install(target: Path, before: bytes | None, work: Path) -> int:
 def install_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` over ``target`` so that a reader (the daemon) sees the old file or
     the new one, with the old one's owner and group and a mode its group can read."""
-    like = _ownership(target)
-    temp = target.with_name(f".{target.name}.edit-{os.getpid()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            _own(handle.fileno(), *like)
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    uid, gid, mode = _ownership(target)
+    write_atomic(target, data, prepare=lambda fd: _own(fd, uid, gid, mode))
 
 
 def _ownership(target: Path) -> tuple[int, int, int]:

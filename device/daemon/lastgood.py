@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from device.atomic import sync_folder
 from device.core.catalog import routine_files
 from device.core.routine import Routine, load_routine, routine_name
 from device.core.tomlsource import MAX_FILE_BYTES
@@ -81,7 +82,7 @@ class LastGood:
             return False  # saved again, broken, since it was checked: keep the old copy
         else:
             os.replace(incoming, target)
-            _sync_folder(self.folder)
+            sync_folder(self.folder)
             return True
         finally:
             with contextlib.suppress(OSError):
@@ -105,11 +106,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

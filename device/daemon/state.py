@@ -11,11 +11,11 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from device.atomic import write_atomic
 from device.core.session import Command, State, StepStarted
 from device.daemon.history import HISTORY_FILE, History, Session
 
@@ -40,26 +40,6 @@ class Place:
     @property
     def offer(self) -> str:
         return f"Resume {self.title} at step {self.step + 1}?"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a power cut leaves the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)  # a full disk leaves no empty temp file behind
-        raise
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def _checked(data: object) -> Place:
