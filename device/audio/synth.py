@@ -28,6 +28,7 @@ import ctypes
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -36,6 +37,8 @@ from typing import NamedTuple, TextIO
 
 ATTEMPTS = 3  # syntheses per phrase before it is reported as failed
 WAV_HEADER = 44  # bytes: a file no bigger holds no audio
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT = "MASSAGE_TIMER_RENDERER_PARENT"  # the daemon's pid, in the child's environment
 
 
 class Synthesizer:
@@ -105,7 +108,25 @@ def serve(voice: str, rate: int, requests: Iterable[str], replies: TextIO) -> No
         replies.flush()
 
 
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent ends, however it ends.
+
+    A renderer stuck in a write (a full disk, a FIFO) never reads the EOF that a dead
+    daemon leaves on its stdin, so without this it would outlive the daemon. Linux's
+    prctl(PR_SET_PDEATHSIG) fires when the parent's *thread* that started this child
+    ends; the daemon's render thread ends only when the daemon does.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        print(f"renderer: prctl: {os.strerror(ctypes.get_errno())}", file=sys.stderr)
+    if os.getppid() != parent:  # the parent died before prctl: no signal will come
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
+    """``VOICE RATE``: serve requests from stdin until it closes."""
+    if os.environ.get(PARENT, "").isdigit():
+        die_with_parent(int(os.environ[PARENT]))
     replies = sys.stdout
     sys.stdout = sys.stderr  # pyttsx3's espeak driver prints "Audio saved to ..."
     serve(argv[0], int(argv[1]), sys.stdin, replies)
@@ -153,6 +174,7 @@ class Renderer:
             stderr=subprocess.DEVNULL,
             text=True,
             cwd=Path(__file__).resolve().parents[2],
+            env=os.environ | {PARENT: str(os.getpid())},  # the child dies with this process
         )
 
     def _ask(self, request: dict) -> dict:
@@ -191,6 +213,7 @@ class Renderer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()  # now, not whenever the garbage collector gets to it
 
 
 if __name__ == "__main__":
