@@ -165,8 +165,10 @@ say = "Brow."
 duration = "4s"
 tempo = "1s"
 """
-# Planned onsets (audio seconds from START): intro + chime + "Cheeks." at 0, "two" at 2,
-# beep at 3, chime + "Brow." at 4, ticks at 5 and 6, beep at 7, bell + "Done." at 8.
+# Planned onsets (audio seconds from START): intro + chime + "Cheeks." at 0 (the
+# instruction follows the intro), then each clock starts once its instruction is said:
+# "one", "two" 2 s later, a beep, chime + "Brow.", ticks 1 s and 2 s into its clock, a
+# beep, bell + "Done.": 9 groups.
 
 
 def espeak_cli_length(folder: Path, text: str, voice: str, rate: int) -> float:

@@ -95,3 +95,23 @@ def build_rig(mock_factory: MockFactory, tmp_path: Path) -> Iterator[Callable[..
 def rig(build_rig: Callable[..., Rig]) -> Rig:
     """The daemon's loop on mock pins and a FakeClock, with the default config."""
     return build_rig()
+
+
+@pytest.fixture(scope="session")
+def bundled_speech(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every phrase of the bundled routines rendered with the real espeak-ng (through
+    pyttsx3) into a temporary cache, once per test run; returns the config that uses it."""
+    from device.audio.render import render_settled
+    from device.audio.speech import configured_cache
+    from device.core.catalog import load_catalog
+    from device.core.timeline import library_phrases
+    from tests.audio_helpers import audio_config
+    from tests.core_helpers import ROUTINES
+
+    config = audio_config(tmp_path_factory.mktemp("bundled-speech"))
+    routines = load_catalog([ROUTINES]).routines.values()
+    _, report = render_settled(
+        configured_cache(config), lambda length: library_phrases(routines, length)
+    )
+    assert not report.failed, report.failed
+    return config

@@ -101,9 +101,9 @@ class Speaker(Output):
 
     def prepare(self, routines: Mapping[str, Routine]) -> None:
         """Render every phrase of ``routines`` in a worker; ``ready`` is set when done."""
-        phrases = library_phrases(routines.values())
+        routines = dict(routines)
         self.ready.clear()
-        self._render.request(phrases)
+        self._render.request(lambda length: library_phrases(routines.values(), length))
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         with self._lock:

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from device.audio.render import render_settled
 from device.audio.speech import espeak_problem, voices
 from device.cli.routines import catalog_of, configured
 from device.clock import MonotonicClock
@@ -73,11 +74,13 @@ def run_warm(args: argparse.Namespace) -> int:
     if problem := espeak_problem():
         print(f"massage-timer: error: {problem}", file=sys.stderr)
         return 1
-    phrases = library_phrases(catalog.routines.values())
     cache = Speaker(config, MonotonicClock()).cache
     started = time.perf_counter()
     progress = Progress(sys.stderr)
-    report = cache.render(sorted(phrases), progress=progress)
+    routines = catalog.routines.values()
+    phrases, report = render_settled(
+        cache, lambda length: library_phrases(routines, length), progress
+    )
     progress.finish()
     cache.prune(phrases)
     seconds = time.perf_counter() - started

@@ -16,7 +16,7 @@ from device.config.paths import find_config, routines_folder
 from device.config.schema import Config
 from device.core.audible import Fate, Heard, audible
 from device.core.catalog import Catalog, load_catalog
-from device.core.durations import format_clock, format_short
+from device.core.durations import format_clock, format_moment, format_short
 from device.core.routine import Routine
 from device.core.timeline import StepPlan, estimated_length, plan
 from device.exc import InvalidFileError, Problem, UnknownRoutineError
@@ -115,7 +115,7 @@ def unheard(routine: Routine, length: Callable[[str], float]) -> list[Problem]:
     warnings = []
     for heard in audible(timeline, length).lost:
         where = _step_label(routine, heard.step)
-        due = f"{heard.describe()} at {format_clock(heard.due)}"
+        due = f"{heard.describe()} at {format_moment(heard.due)}"
         message = f"{due} will not be heard: {heard.why}"
         warnings.append(Problem(routine.path, heard.line, where, message))
     return warnings
@@ -133,7 +133,9 @@ def _folder_setting(config_path: Path | None) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    catalog = catalog_of(args)
+    config = configured(args)
+    catalog = catalog_of(args, config)
+    length = speech_lengths(config)
     for problem in catalog.problems:
         print(problem, file=sys.stderr)
     width = max((len(name) for name in catalog.names), default=4)
@@ -142,7 +144,8 @@ def run_list(args: argparse.Namespace) -> int:
         waits = sum(step.wait for step in routine.steps)
         extra = f" ({waits} untimed)" if waits else ""
         steps = f"{len(routine.steps)} steps{extra}"
-        print(f"{name:<{width}}  {format_clock(routine.duration):>6}  {steps:<18}  {routine.title}")
+        total = format_clock(plan(routine, length).total)  # instructions included
+        print(f"{name:<{width}}  {total:>6}  {steps:<18}  {routine.title}")
     for name, program in sorted(catalog.programs.items()):
         print(f"{name:<{width}}  {program.weeks:>3} wk  program             {program.title}")
     return 1 if catalog.problems and not catalog.routines else 0

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from device.core.durations import format_clock
+from device.core.durations import format_clock, format_moment
 from device.core.session import Command, Say, Session, State, StateChanged, StepStarted
 from device.core.speech_rules import Fade, Phrase, Speak, SpeechQueue
 from device.core.timeline import RANK_COUNT, RANK_COUNTDOWN, RANK_CUE, RANK_STEP, Timeline
@@ -182,7 +182,7 @@ class _Run:
         playing, self.playing = self.playing, None
         if playing is not None and playing.end is not None and playing.end > now + 1e-6:
             playing.fate, playing.end = Fate.SHORTENED, now
-            playing.why = f"cut off at {format_clock(now)}"
+            playing.why = f"cut off at {format_moment(now)}"
 
 
 def _key(phrase: Phrase) -> tuple:

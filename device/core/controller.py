@@ -66,7 +66,7 @@ class Controller:
             raise UnknownRoutineError(name, self.routines)
         self.selected = self.preferred = name
         self.wake(now)
-        return [Say(plan(self.routines[name]).intro[0].content, RANK_STEP, now)]
+        return [Say(self.planner(self.routines[name]).intro[0].content, RANK_STEP, now)]
 
     def start(self, name: str, now: float) -> list[Action]:
         """Start ``name`` (or the selected routine), replacing any running session."""
@@ -118,7 +118,7 @@ class Controller:
         return IdleView(
             awake=now < self.awake_until,
             routine_title=routine.title if routine else "No routines",
-            routine_length=routine.duration if routine else 0.0,
+            routine_length=self.planner(routine).total if routine else 0.0,
             program=self.program_line,
             warnings=self.warnings,
         )

@@ -76,6 +76,12 @@ _FILE = _Words(lambda s: f"{s}s", lambda m: f"{m}m", lambda s: f"{s:02d}s")
 _LABEL = _Words(lambda s: f"{s} s", lambda m: f"{m} min", lambda s: f" {s} s")
 
 
+def format_moment(seconds: float) -> str:
+    """``m:ss`` to the nearest second: when something happens."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def format_short(seconds: float) -> str:
     """``1m30s`` style, the way routine files write durations."""
     if seconds < 60 and seconds != round(seconds):

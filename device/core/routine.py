@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from device.core.counting import check_cycle, read_count
 from device.core.tomlsource import Where, read_source
 from device.core.validate import Checker
 
@@ -42,8 +43,20 @@ MIN_TEMPO = 0.5
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 _TOP_KEYS = ("title", "description", "tags", "sources", "intro", "finish", "defaults", "step")
-_DEFAULT_KEYS = ("area", "stroke", "tempo", "countdown", "warning", "first_side")
-_STEP_KEYS = ("name", "say", "wait", "duration", "sides", "switch", "reps", "cue", *_DEFAULT_KEYS)
+_DEFAULT_KEYS = ("area", "stroke", "tempo", "countdown", "warning", "first_side", "clock_after_say")
+_STEP_KEYS = (
+    "name",
+    "say",
+    "wait",
+    "duration",
+    "sides",
+    "switch",
+    "reps",
+    "count",
+    "count_seconds",
+    "cue",
+    *_DEFAULT_KEYS,
+)
 _CUE_KEYS = ("at", "say", "sound")
 DEFAULT_INTRO = "{routine}. {duration}."
 DEFAULT_FINISH = "Well done. {routine} is complete."
@@ -79,6 +92,9 @@ class Step:
     warning: float = 10.0
     cues: tuple[Cue, ...] = ()
     line: int = 0
+    clock_after_say: bool = True  # the clock starts once the instruction has been said
+    count: tuple[str, ...] = ()  # words said in turn, cycle after cycle (see counting.py)
+    count_seconds: tuple[float, ...] = ()
 
     @property
     def side_names(self) -> tuple[str, ...]:
@@ -183,6 +199,9 @@ def _inheritable(checker: Checker, table: dict, where: Where, label: str, base: 
         "first_side": checker.choice(
             table, "first_side", where, label, base.first_side, ("left", "right")
         ),
+        "clock_after_say": checker.get(
+            table, "clock_after_say", bool, where, label, base.clock_after_say
+        ),
     }
 
 
@@ -196,6 +215,7 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
     checker.unknown_keys(raw, _STEP_KEYS, where, label)
     fields = _inheritable(checker, raw, where, label, Step("", "", **inherited))
     wait = checker.get(raw, "wait", bool, where, label, False)
+    count, count_seconds = read_count(checker, raw, where, label)
     step = Step(
         name=checker.required_text(raw, "name", where, label),
         say=checker.required_text(raw, "say", where, label),
@@ -205,6 +225,8 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
         switch=checker.get(raw, "switch", str, where, label, DEFAULT_SWITCH),
         reps=checker.integer(raw, "reps", where, label, 0, 0, 200),
         line=checker.source.line(*where),
+        count=count,
+        count_seconds=count_seconds,
         **fields,
     )
     cues = tuple(_cues(checker, raw, where, label, step))
@@ -278,8 +300,11 @@ def _check_step(checker: Checker, step: Step, raw: dict, where: Where, label: st
     _check_spoken(
         checker, step.switch, (*where, "switch"), f"{label}.switch", extra=("side", "other")
     )
-    if step.wait and (step.sides or step.reps):
-        checker.report(where, label, "a wait step cannot have sides or reps")
+    if step.wait and (step.sides or step.reps or step.count):
+        checker.report(where, label, "a wait step cannot have sides, reps or a count")
+    if step.reps and step.count:
+        checker.report(where, label, "use 'reps' to count numbers or 'count' for words, not both")
+    check_cycle(checker, step.count_seconds, step.part_length, where, label)
     if step.reps and step.duration and step.part_length / step.reps < MIN_REP_SECONDS:
         message = f"{step.reps} reps in {step.part_length:g}s is too fast to count aloud"
         checker.report((*where, "reps"), f"{label}.reps", message)

@@ -18,7 +18,6 @@ from device.core.timeline import (
     StepPlan,
     Timeline,
     plan,
-    side_index,
     where_phrases,
 )
 from device.core.view import RoutineView
@@ -127,7 +126,7 @@ class Session:
         cues = self.current.cues
         if self.cursor < len(cues):
             return self.origin + cues[self.cursor].at
-        return self.origin + self.current.step.duration
+        return self.origin + self.current.length
 
     def elapsed(self, now: float) -> float:
         """Active seconds into the current step (frozen while paused or waiting)."""
@@ -191,15 +190,15 @@ class Session:
             return []
         if self.state is State.READY:
             return [Say(self.timeline.intro[0].content, RANK_STEP, now)]
-        side = side_index(self.current.step, self.elapsed(now))
+        side = self.current.part_at(self.elapsed(now))
         return [Say(self.current.instructions[side], RANK_STEP, now)]
 
     def _on_where(self, now: float) -> list[Action]:
         if self.state in (State.READY, State.DONE):
             return []
-        step, elapsed = self.current.step, self.elapsed(now)
-        side = step.side_names[side_index(step, elapsed)]
-        left = step.part_length - (elapsed % step.part_length) if step.duration else 0
+        elapsed, parts = self.elapsed(now), self.current.parts
+        part = parts[self.current.part_at(elapsed)] if parts else None
+        side, left = (part.side, min(part.length, part.end - elapsed)) if part else ("", 0)
         phrases = where_phrases(self.current, len(self.timeline.steps), side, left)
         return [Say(text, RANK_STEP, now) for text in phrases]
 

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
+from device.core.counting import count_words
 from device.core.durations import number_words, say_duration
+from device.core.fitting import fit_speech
+from device.core.planned import (
+    RANK_COUNT,
+    RANK_COUNTDOWN,
+    RANK_CUE,
+    RANK_STEP,
+    RANK_TICK,
+    Planned,
+)
 from device.core.routine import Routine, Step
 
-RANK_TICK, RANK_COUNT, RANK_CUE, RANK_COUNTDOWN, RANK_STEP = range(5)
 WARNING_MIN_PART = 30.0
 REMAINING_STEP = 5
-SPEECH_GAP = 0.2  # seconds of quiet a moved phrase leaves before its boundary
+LEAD_GAP = 0.3  # seconds of quiet between an instruction and the clock it starts
 DEFAULT_RATE = 150  # words a minute, the config's default
 
 
@@ -38,14 +47,18 @@ def estimated_length(rate: int = DEFAULT_RATE) -> Callable[[str], float]:
 
 
 @dataclass(frozen=True)
-class Planned:
-    """One cue: ``kind`` is "say" or "sound"; ``at`` is seconds into its step."""
+class Part:
+    """One side of a timed step: its announcement from ``start``, then its clock from
+    ``clock`` for ``length`` seconds (all seconds into the step)."""
 
-    at: float
-    kind: str
-    content: str
-    rank: int
-    line: int = field(default=0, compare=False)  # the line of the cue it comes from (0: none)
+    start: float
+    clock: float
+    length: float
+    side: str = ""
+
+    @property
+    def end(self) -> float:
+        return self.clock + self.length
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,17 @@ class StepPlan:
     start: float
     cues: tuple[Planned, ...]
     instructions: tuple[str, ...] = ()  # the instruction for each side, fill-ins resolved
+    parts: tuple[Part, ...] = ()  # none for a wait step
+
+    @property
+    def length(self) -> float:
+        """Seconds the step lasts, its instructions included (0 for a wait step)."""
+        return self.parts[-1].end if self.parts else 0.0
+
+    def part_at(self, elapsed: float) -> int:
+        """Which part (side) ``elapsed`` seconds into the step falls in."""
+        later = [i for i, part in enumerate(self.parts) if part.start <= elapsed + 1e-9]
+        return later[-1] if later else 0
 
 
 @dataclass(frozen=True)
@@ -68,41 +92,46 @@ class Timeline:
 
     @property
     def total(self) -> float:
-        return self.routine.duration
+        """Timed seconds, instructions before the clock included; waiting is not counted."""
+        return sum(step_plan.length for step_plan in self.steps)
 
 
 def plan(routine: Routine, speech_length: Callable[[str], float] | None = None) -> Timeline:
     """The full timeline of ``routine`` when nothing is skipped or paused.
 
-    With ``speech_length`` (text -> seconds), cue and warning speech is moved earlier
-    so it finishes before the boundary it announces (see ``_fit_speech``).
+    With ``speech_length`` (text -> seconds, ``estimated_length`` until rendered) a
+    step's clock starts once its instruction has been said (unless the step opts out),
+    and cue and warning speech is placed where it is heard whole (``fitting.py``).
+    Without it, every clock starts with its step: the plan of the file alone.
     """
-    starts, clock = [], 0.0
-    for step in routine.steps:
-        starts.append(clock)
-        clock += step.duration
-    fill = _filler(routine)
-    steps = tuple(
-        StepPlan(
-            i,
-            step,
-            starts[i],
-            tuple(
-                _sorted(_fit_speech(_step_cues(routine, i, starts[i], fill), step, speech_length))
-            ),
-            tuple(fill(step.say, i, starts[i], side) for side in step.side_names),
+    said, starts = routine.duration, _starts([step.duration for step in routine.steps])
+    for _ in range(3):  # spoken lengths change the total, which a phrase may say
+        fill = _filler(routine, said)
+        intro = (Planned(0.0, "say", fill(routine.intro, 0, 0.0), RANK_STEP),)
+        before = speech_length(intro[0].content) if speech_length else 0.0  # step 1 waits for it
+        steps = tuple(
+            _step_plan(routine, i, starts[i], fill, speech_length, before * (i == 0))
+            for i in range(len(routine.steps))
         )
-        for i, step in enumerate(routine.steps)
-    )
-    intro = (Planned(0.0, "say", fill(routine.intro, 0, 0.0), RANK_STEP),)
+        lengths = [step_plan.length for step_plan in steps]
+        # The length said leaves out the intro itself, so the intro's words never
+        # depend on how long they take to say.
+        if (_starts(lengths), sum(lengths) - before) == (starts, said):
+            break
+        said, starts = sum(lengths) - before, _starts(lengths)
+    total = sum(lengths)
     finish = (
         Planned(0.0, "sound", "bell", RANK_STEP),
-        Planned(0.0, "say", fill(routine.finish, len(routine.steps) - 1, clock), RANK_STEP),
+        Planned(0.0, "say", fill(routine.finish, len(routine.steps) - 1, total), RANK_STEP),
     )
     return Timeline(routine, steps, intro, finish)
 
 
-def _filler(routine: Routine):
+def _starts(lengths: list[float]) -> list[float]:
+    return [sum(lengths[:i]) for i in range(len(lengths))]
+
+
+def _filler(routine: Routine, total: float):
     """A function that resolves fill-ins for step ``index`` at routine offset ``offset``."""
     names = [step.name for step in routine.steps]
 
@@ -112,8 +141,8 @@ def _filler(routine: Routine):
                 routine=routine.title,
                 step=names[index] if names else "",
                 next=names[index + 1] if index + 1 < len(names) else "the end",
-                remaining=say_duration(max(0.0, routine.duration - offset)),
-                duration=say_duration(routine.duration),
+                remaining=say_duration(_spoken(total - offset)),
+                duration=say_duration(_spoken(total)),
                 side=side,
                 other={"left": "right", "right": "left"}.get(side, ""),
             )
@@ -122,86 +151,103 @@ def _filler(routine: Routine):
     return fill
 
 
+def _spoken(seconds: float) -> float:
+    """Lengths are said to the second under a minute, else to the nearest five seconds."""
+    seconds = max(0.0, seconds)
+    return round(seconds) if seconds < 60 else 5 * round(seconds / 5)
+
+
 def _sentence_case(text: str) -> str:
     """Capitalise the first letter of each sentence (a fill-in may begin one)."""
     return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m[1] + m[2].upper(), text)
 
 
-def _step_cues(routine: Routine, index: int, start: float, fill) -> list[Planned]:
+def _step_plan(
+    routine: Routine, index: int, start: float, fill, length, before: float = 0.0
+) -> StepPlan:
+    """``before``: seconds of speech queued ahead of the instruction (the intro)."""
     step = routine.steps[index]
+    instructions = tuple(fill(step.say, index, start, side) for side in step.side_names)
     cues = [
         Planned(0.0, "sound", "chime", RANK_STEP),
-        Planned(0.0, "say", fill(step.say, index, start, step.side_names[0]), RANK_STEP),
+        Planned(0.0, "say", instructions[0], RANK_STEP),
     ]
-    for side_number, side in enumerate(step.side_names if not step.wait else ()):
-        begin = side_number * step.part_length
-        if side_number:
-            cues.append(Planned(begin, "sound", "chime", RANK_STEP))
-            cues.append(
-                Planned(begin, "say", fill(step.switch, index, start + begin, side), RANK_STEP)
-            )
-        cues.extend(_part_cues(step, begin))
-    for cue in step.cues:
-        if cue.sound:
-            cues.append(Planned(cue.at, "sound", cue.sound, RANK_CUE, cue.line))
-        if cue.say:
-            text = fill(cue.say, index, start + cue.at)
-            cues.append(Planned(cue.at, "say", text, RANK_CUE, cue.line))
-    return cues
+    parts: list[Part] = []
+    for side in step.side_names if not step.wait else ():
+        begin = parts[-1].end if parts else 0.0
+        said = instructions[0]
+        if parts:
+            said = fill(step.switch, index, start + begin, side)
+            cues += [
+                Planned(begin, "sound", "chime", RANK_STEP),
+                Planned(begin, "say", said, RANK_STEP),
+            ]
+        lead = before + length(said) + LEAD_GAP if length and step.clock_after_say else 0.0
+        before = 0.0
+        parts.append(Part(begin, begin + lead, step.part_length, side))
+        cues.extend(_part_cues(step, parts[-1]))
+    cues.extend(_own_cues(step, parts, index, start, fill))
+    cues = fit_speech(cues, parts[-1].end if parts else 0.0, length) if length else cues
+    return StepPlan(index, step, start, tuple(_sorted(cues)), instructions, tuple(parts))
 
 
-def _part_cues(step: Step, begin: float) -> list[Planned]:
-    """Reps, tempo ticks, the spoken warning and the countdown of one side."""
-    part, end = step.part_length, begin + step.part_length
+def _own_cues(step: Step, parts: list[Part], index: int, start: float, fill) -> list[Planned]:
+    """The file's ``[[step.cue]]``s; ``at`` counts clock time, so it skips instructions."""
     cues = []
-    for rep in range(2, step.reps + 1):
-        cues.append(
-            Planned(begin + (rep - 1) * part / step.reps, "say", number_words(rep), RANK_COUNT)
-        )
-    quiet_from = end - max(step.countdown, 1)
-    tick = step.tempo
-    while step.tempo and begin + tick < quiet_from - 1e-9:
-        cues.append(Planned(begin + tick, "sound", "tick", RANK_TICK))
-        tick += step.tempo
-    if step.warning and part >= WARNING_MIN_PART and step.warning < part:
-        text = f"{say_duration(step.warning).capitalize()}."
-        cues.append(Planned(end - step.warning, "say", text, RANK_COUNTDOWN))
-    for left in range(step.countdown, 0, -1):
-        if end - left <= begin + 1e-9:
-            continue  # a [defaults] countdown longer than this side: beep only inside it
-        cues.append(Planned(end - left, "sound", "beep", RANK_COUNTDOWN))
+    for cue in step.cues:
+        number = min(int(cue.at // step.part_length + 1e-9), len(parts) - 1)
+        at = parts[number].clock + cue.at - number * step.part_length
+        if cue.sound:
+            cues.append(Planned(at, "sound", cue.sound, RANK_CUE, cue.line))
+        if cue.say:
+            text = fill(cue.say, index, start + at)
+            cues.append(Planned(at, "say", text, RANK_CUE, cue.line))
     return cues
 
 
-def _fit_speech(cues: list[Planned], step: Step, length) -> list[Planned]:
-    """Move cue and warning phrases earlier so they end before the next cue of countdown
-    rank or above (a beep, a switch, the step's end), never into the phrase before them.
-    Counts keep their beat; if nothing fits, the player shortens what overlaps."""
-    if length is None:
-        return cues
-    fitted = list(cues)
-    for i, cue in enumerate(cues):
-        if cue.kind != "say" or cue.rank not in (RANK_CUE, RANK_COUNTDOWN):
-            continue
-        boundaries = [c.at for c in cues if c.rank >= RANK_COUNTDOWN and c.at > cue.at + 1e-9]
-        latest = min(boundaries, default=step.duration) - length(cue.content) - SPEECH_GAP
-        before = [c for c in cues if c.kind == "say" and c.rank > cue.rank and c.at <= cue.at]
-        earliest = max((c.at + length(c.content) + SPEECH_GAP for c in before), default=0.0)
-        if cue.at > latest:
-            fitted[i] = replace(cue, at=max(min(cue.at, earliest), latest, 0.0))
-    return fitted
+def _part_cues(step: Step, part: Part) -> list[Planned]:
+    """Counts, tempo ticks, the spoken warning and the countdown of one side."""
+    cues = _counts(step, part)
+    quiet_from = part.end - max(step.countdown, 1)
+    tick = step.tempo
+    while step.tempo and part.clock + tick < quiet_from - 1e-9:
+        cues.append(Planned(part.clock + tick, "sound", "tick", RANK_TICK))
+        tick += step.tempo
+    if step.warning and part.length >= WARNING_MIN_PART and step.warning < part.length:
+        text = f"{say_duration(step.warning).capitalize()}."
+        cues.append(Planned(part.end - step.warning, "say", text, RANK_COUNTDOWN))
+    for left in range(step.countdown, 0, -1):
+        if part.end - left <= part.clock + 1e-9:
+            continue  # a [defaults] countdown longer than this side: beep only inside it
+        cues.append(Planned(part.end - left, "sound", "beep", RANK_COUNTDOWN))
+    return cues
+
+
+def _counts(step: Step, part: Part) -> list[Planned]:
+    """Numbers from "one" (from "two" when the instruction is said over the first
+    count's beat), or the step's own words cycle after cycle; each side starts afresh."""
+    if step.reps:
+        first = 1 if part.clock > part.start else 2
+        spacing = part.length / step.reps
+        return [
+            Planned(part.clock + (rep - 1) * spacing, "say", number_words(rep), RANK_COUNT)
+            for rep in range(first, step.reps + 1)
+        ]
+    cues = []
+    cycle = sum(step.count_seconds)
+    for number in range(int(part.length // cycle + 1e-9) if cycle else 0):
+        at = part.clock + number * cycle
+        for word, seconds in zip(
+            count_words(step.count, number + 1), step.count_seconds, strict=True
+        ):
+            cues.append(Planned(at, "say", word, RANK_COUNT))
+            at += seconds
+    return cues
 
 
 def _sorted(cues: list[Planned]) -> list[Planned]:
     """By time; at the same instant the higher rank first, sounds before speech."""
     return sorted(cues, key=lambda c: (round(c.at, 6), -c.rank, c.kind != "sound"))
-
-
-def side_index(step: Step, elapsed: float) -> int:
-    """Which side (0 or 1) ``elapsed`` seconds into ``step`` falls on; 0 without sides."""
-    if not step.sides or not step.part_length:
-        return 0
-    return min(int(elapsed // step.part_length), len(step.side_names) - 1)
 
 
 def where_phrases(step_plan: StepPlan, count: int, side: str, left: float) -> list[str]:
@@ -242,6 +288,10 @@ def all_phrases(timeline: Timeline) -> set[str]:
     return phrases
 
 
-def library_phrases(routines: Iterable[Routine]) -> set[str]:
-    """Every phrase a set of routines can speak: what the speech cache renders and keeps."""
-    return {BROKEN_NEW_FILE}.union(*(all_phrases(plan(routine)) for routine in routines))
+def library_phrases(
+    routines: Iterable[Routine], speech_length: Callable[[str], float] | None = None
+) -> set[str]:
+    """Every phrase a set of routines can speak, planned with ``speech_length`` (as the
+    daemon plans them): what the speech cache renders and keeps."""
+    phrases = (all_phrases(plan(routine, speech_length)) for routine in routines)
+    return {BROKEN_NEW_FILE}.union(*phrases)

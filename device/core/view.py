@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from device.core.timeline import Timeline, side_index
+from device.core.routine import Step
+from device.core.timeline import Part, Timeline
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,10 @@ class RoutineView:
         """The view ``elapsed`` active seconds into step ``index``."""
         step_plan = timeline.steps[index]
         step = step_plan.step
-        elapsed = min(elapsed, step.duration)
-        part = step.part_length or 1.0
-        side_number = side_index(step, elapsed)
-        into_part = elapsed - side_number * part
-        rep = min(int(into_part // (part / step.reps)) + 1, step.reps) if step.reps else 0
+        elapsed = min(elapsed, step_plan.length)
+        number = step_plan.part_at(elapsed)
+        part = step_plan.parts[number] if step_plan.parts else Part(0.0, 0.0, 0.0)
+        rep, reps = _beat(step, part, elapsed)
         following = timeline.steps[index + 1].step.name if index + 1 < len(timeline.steps) else ""
         return cls(
             state=state,
@@ -45,14 +45,14 @@ class RoutineView:
             step_index=index,
             step_count=len(timeline.steps),
             step_name=step.name,
-            instruction=step_plan.instructions[side_number],
+            instruction=step_plan.instructions[number],
             area=step.area,
             stroke=step.stroke,
-            side=step.side_names[side_number],
+            side=part.side,
             rep=rep,
-            reps=step.reps,
-            step_left=step.duration - elapsed,
-            step_length=step.duration,
+            reps=reps,
+            step_left=step_plan.length - elapsed,
+            step_length=step_plan.length,
             routine_left=timeline.total - step_plan.start - elapsed,
             routine_length=timeline.total,
             next_name=following,
@@ -64,6 +64,16 @@ class RoutineView:
         if not self.routine_length:
             return 1.0 if self.state == "done" else 0.0
         return min(1.0, max(0.0, 1 - self.routine_left / self.routine_length))
+
+
+def _beat(step: Step, part: Part, elapsed: float) -> tuple[int, int]:
+    """(the count or cycle we are in from 1, how many a side has); (0, 0) if not counted."""
+    cycle = part.length / step.reps if step.reps else sum(step.count_seconds)
+    if not cycle or not part.length:
+        return 0, 0
+    total = step.reps or int(part.length // cycle + 1e-9)
+    into = max(0.0, elapsed - part.clock)
+    return min(int(into // cycle) + 1, total), total
 
 
 @dataclass(frozen=True)

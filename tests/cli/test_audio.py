@@ -25,11 +25,11 @@ def test_warm_renders_the_library_then_finds_it_cached(tmp_path, capsys):
     assert "0 failed" in first
     assert "[" not in first and "\r" not in first  # not a terminal: lines, not a bar
     lines = first.splitlines()
-    # 8 phrases of the routine, its "has an error" announcement and the one for a new
+    # 9 phrases of the routine, its "has an error" announcement and the one for a new
     # broken file, each over 10 %
-    assert lines[:-1] == [f"rendered {i}/10 phrases" for i in range(1, 11)]
+    assert lines[:-1] == [f"rendered {i}/11 phrases" for i in range(1, 12)]
     rendered = sorted((tmp_path / "cache").glob("*.wav"))
-    assert len(rendered) == 10
+    assert len(rendered) == 11
     assert main([*args, "warm"]) == 0
     assert f"0 rendered, {len(rendered)} already cached" in capsys.readouterr().err
 

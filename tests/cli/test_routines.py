@@ -10,8 +10,9 @@ import pytest
 
 from device.cli.main import main
 from device.core.catalog import load_catalog
+from device.core.durations import format_clock
 from device.core.session import Command, Say, Session, Sound, State, StateChanged, StepStarted
-from device.core.timeline import plan
+from device.core.timeline import estimated_length, plan
 from device.core.view import IdleView
 from device.display.terminal import TerminalOutput, describe, status_line
 from tests.core_helpers import BAD, ROUTINES, routine_of, write
@@ -123,8 +124,10 @@ def test_list_prints_every_routine_and_program(capsys):
     programs = sorted(p.stem for p in (ROUTINES / "programs").glob("*.toml"))
     assert [line.split()[0] for line in lines] == names + programs
     demo = next(line for line in lines if line.startswith("demo "))
-    assert demo.split()[1] == "1:00" and demo.endswith("Quick demo")
-    steps = load_catalog([ROUTINES]).routines["demo"].steps
+    routine = load_catalog([ROUTINES]).routines["demo"]
+    with_instructions = format_clock(plan(routine, estimated_length()).total)  # no cache here
+    assert demo.split()[1] == with_instructions != "1:00" and demo.endswith("Quick demo")
+    steps = routine.steps
     assert f"  {len(steps)} steps (1 untimed)  " in demo
 
 
@@ -173,6 +176,7 @@ duration = "16s"
 reps = 4
 warning = "0s"
 countdown = 0
+clock_after_say = false
 """
 
 

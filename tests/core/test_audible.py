@@ -16,9 +16,11 @@ def _lengths(table: dict[str, float], default: float = 0.5):
     return lambda text: table.get(text, default)
 
 
-def _played(routine, table, default=0.5):
+def _played(routine, table, default=0.5, fitted=True):
+    """The routine as heard; ``fitted=False`` plays the file's own times, as planned
+    without knowing any phrase's length (clocks start with their steps)."""
     length = _lengths(table, default)
-    return audible(plan(routine, length), length)
+    return audible(plan(routine, length if fitted else None), length)
 
 
 def _phrase(result, text):
@@ -27,7 +29,8 @@ def _phrase(result, text):
 
 def test_a_count_inside_a_long_instruction_becomes_a_tick_and_says_why():
     routine = routine_of(
-        {"name": "Lift", "say": INSTRUCTION, "duration": "12s", "reps": 4, "warning": "0s"}
+        {"name": "Lift", "say": INSTRUCTION, "duration": "12s", "reps": 4, "warning": "0s"},
+        defaults={"clock_after_say": False},
     )
     result = _played(routine, {INSTRUCTION: 5.0})  # after the 0.5 s intro: until 5.5
     two, three = _phrase(result, "two"), _phrase(result, "three")
@@ -43,9 +46,10 @@ def test_a_warning_that_falls_on_a_count_is_reported_with_what_drowned_it():
     routine = routine_of(
         {"name": "Hold", "say": "Hold.", "duration": "1m", "reps": 6, "warning": "10s"}
     )
-    result = _played(routine, {"Ten seconds.": 1.0})
+    result = _played(routine, {"Ten seconds.": 1.0}, fitted=False)
     lost = [(h.text, h.fate, h.why) for h in result.lost]
     assert lost == [("six", Fate.TICKED, "warning 'Ten seconds.' plays until 0:51")]
+    assert not _played(routine, {"Ten seconds.": 1.0}).lost  # the planner moves or skips it
 
 
 def test_a_cue_cut_off_by_the_next_step_is_shortened():
@@ -55,10 +59,12 @@ def test_a_cue_cut_off_by_the_next_step_is_shortened():
         {"name": "B", "say": "B.", "duration": "10s"},
         defaults={"warning": "0s"},
     )
-    result = _played(routine, {long_cue: 12.0})  # longer than the step: nowhere to move
+    result = _played(routine, {long_cue: 12.0}, fitted=False)
     cue = _phrase(result, long_cue)
     assert cue.fate is Fate.SHORTENED and cue.end == pytest.approx(10.0)
     assert cue.why == "cut off at 0:10"
+    fitted = _played(routine, {long_cue: 12.0}).lost  # longer than the step: no room
+    assert [(h.text, h.fate) for h in fitted] == [(long_cue, Fate.SHORTENED)]
     assert cue.line > routine.steps[0].line  # the cue's own line, for check
 
 
@@ -73,7 +79,9 @@ def test_a_wait_step_lasts_until_its_speech_ends_then_play_is_pressed():
     oil = _phrase(result, "Apply oil.")
     assert (oil.role, oil.start, oil.end, oil.fate) == ("instruction", 1.0, 3.0, Fate.HEARD)
     assert result.step_starts == {0: 0.0, 1: 3.0}
-    assert result.phrases[-1].role == "finish" and result.end == pytest.approx(8.0)
+    hold = _phrase(result, "Hold.")  # said, and then the 5 s clock starts
+    assert (hold.start, hold.end) == (3.0, 4.0)
+    assert result.phrases[-1].role == "finish" and result.end == pytest.approx(4.0 + 0.3 + 5.0)
 
 
 def test_nothing_is_lost_when_every_phrase_fits():
@@ -84,7 +92,7 @@ def test_nothing_is_lost_when_every_phrase_fits():
     result = _played(routine, {}, default=0.4)
     assert not result.lost
     counts = [h for h in result.phrases if h.rank == RANK_COUNT]
-    assert [h.text for h in counts] == ["two", "three", "four"] * 2
+    assert [h.text for h in counts] == ["one", "two", "three", "four"] * 2
     assert {h.role for h in result.phrases} == {"intro", "instruction", "switch", "count", "finish"}
 
 

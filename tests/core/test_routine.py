@@ -367,3 +367,55 @@ def _load_or_invalid(content: str | bytes):
     except InvalidFileError as error:
         assert error.problems and all(p.message for p in error.problems)
         return None
+
+
+# -- counts and the clock ---------------------------------------------------------
+
+COUNTED = 'title = "T"\n[[step]]\nname = "Breathe"\nsay = "Breathe."\nduration = "30s"\n'
+
+
+def test_count_words_and_their_seconds_load():
+    routine = load_text(
+        COUNTED + 'count = ["In", "hold {n}", "out"]\ncount_seconds = ["4s", 2, "4s"]\n'
+    )
+    step = routine.steps[0]
+    assert (step.count, step.count_seconds, step.clock_after_say) == (
+        ("In", "hold {n}", "out"),
+        (4.0, 2.0, 4.0),
+        True,
+    )
+    single = load_text(COUNTED + 'count = ["Lift", "release"]\ncount_seconds = "5s"\n')
+    assert single.steps[0].count_seconds == (5.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ('count = ["In"]\n', "2: step 1 (\"Breathe\"): 'count_seconds' is missing"),
+        ('count_seconds = ["4s"]\n', "6: step 1 (\"Breathe\").count_seconds: needs 'count'"),
+        (
+            'count = ["In", "out"]\ncount_seconds = ["4s"]\n',
+            '7: step 1 ("Breathe").count_seconds: has 1 values for 2 count words',
+        ),
+        (
+            'count = ["In", "out"]\ncount_seconds = ["20s", "20s"]\n',
+            '7: step 1 ("Breathe").count_seconds: one cycle lasts 40s, longer than',
+        ),
+        (
+            'count = ["In"]\ncount_seconds = "3s"\nreps = 3\n',
+            "2: step 1 (\"Breathe\"): use 'reps' to count numbers or 'count' for words",
+        ),
+        (
+            'count = ["Hold {side}"]\ncount_seconds = "3s"\n',
+            '6: step 1 ("Breathe").count: the only fill-in a count word takes is {n}',
+        ),
+        ('clock_after_say = "yes"\n', '6: step 1 ("Breathe").clock_after_say: must be true or'),
+    ],
+)
+def test_bad_counts_are_reported_with_their_line(extra, problem):
+    assert any(m.startswith(problem) for m in messages(COUNTED + extra)), messages(COUNTED + extra)
+
+
+def test_the_clock_can_start_with_the_instruction_for_the_whole_routine():
+    routine = load_text('title = "T"\n[defaults]\nclock_after_say = false\n' + COUNTED[11:])
+    assert routine.steps[0].clock_after_say is False

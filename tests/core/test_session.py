@@ -384,3 +384,37 @@ def test_active_time_is_the_routine_length_whatever_the_pauses(data, events):
             actions += session.handle(Command.TICK, clock.now())
     assert session.state is State.DONE
     assert math.isclose(active_time(actions), routine.duration, abs_tol=1e-6)
+
+
+def test_the_clock_starts_after_the_instruction_and_the_view_counts_cycles():
+    routine = routine_of(
+        {
+            "name": "Breathe",
+            "say": "Breathe.",
+            "duration": "20s",
+            "sides": True,
+            "count": ["In", "out"],
+            "count_seconds": ["3s", "2s"],
+        },
+        intro="Go.",
+        defaults={"warning": "0s"},
+    )
+    timeline = plan(routine, lambda text: 1.0)
+    session = Session(timeline)
+    session.handle(Command.START, 0.0)
+    lead = 1.0 + 1.0 + 0.3  # the intro and the instruction, then the clock
+    assert session.next_deadline() == pytest.approx(lead)  # the first "In"
+    during = session.view(1.0)
+    assert (during.side, during.rep, during.reps, during.step_length) == (
+        "left",
+        1,
+        2,  # two 5 s cycles in a 10 s side
+        20 + 2 * lead - 1.0,
+    )
+    view = session.view(lead + 6.0)  # into the second cycle of the left side
+    assert (view.rep, view.step_left) == (2, pytest.approx(timeline.total - lead - 6.0))
+    switch = timeline.steps[0].parts[1]
+    right = session.view(switch.clock + 0.5)
+    assert (right.side, right.rep, right.instruction) == ("right", 1, "Breathe.")
+    said = [a.text for a in session.handle(Command.TICK, timeline.total) if isinstance(a, Say)]
+    assert said[-1] == "Well done. Test is complete."

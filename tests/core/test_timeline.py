@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -277,7 +279,7 @@ def test_speech_fitting_moves_late_phrases_before_the_countdown():
     moved = plan(routine, speech_length=lambda text: 2.0).steps[0]
     (cue,) = [c for c in moved.cues if c.content == "Nearly done."]
     first_beep = min(c.at for c in moved.cues if c.content == "beep")
-    assert first_beep == 17.0
+    assert first_beep == pytest.approx(2.0 + 2.0 + 0.3 + 17.0)  # after the intro and "Go."
     assert cue.at + 2.0 <= first_beep
     unmoved = plan(routine).steps[0]
     assert [c.at for c in unmoved.cues if c.content == "Nearly done."] == [16.0]
@@ -290,8 +292,112 @@ def test_generated_timelines_are_ordered_and_inside_their_steps(data):
     fitted = plan(routine, speech_length=lambda text: 0.07 * len(text))  # ~ espeak's pace
     for sp in (*plan(routine).steps, *fitted.steps):
         ats = [c.at for c in sp.cues]
-        assert ats == sorted(ats)
-        assert all(0 <= at < max(sp.step.duration, 1e-9) for at in ats)
+        assert all(b >= a - 1e-6 for a, b in itertools.pairwise(ats))  # same instant
+        assert all(0 <= at < max(sp.length, 1e-9) for at in ats)
         if not sp.step.wait:
             beeps = [c.at for c in sp.cues if c.rank == RANK_COUNTDOWN and c.kind == "sound"]
             assert len(beeps) <= sp.step.countdown * len(sp.step.side_names)
+
+
+# -- the instruction before the clock, counts and phases -------------------------
+
+SAY_HOLD = "Lift your cheeks and hold."
+
+
+def _with_lengths(routine, table=None, default=1.0):
+    return plan(routine, lambda text: (table or {}).get(text, default))
+
+
+def test_a_timed_steps_clock_starts_once_its_instruction_is_said():
+    routine = routine_of(
+        {"name": "Hold", "say": SAY_HOLD, "duration": "20s", "reps": 2},
+        {"name": "Rest", "say": "Rest.", "duration": "10s", "clock_after_say": False},
+        intro="Go.",
+        defaults={"warning": "0s"},
+    )
+    timeline = _with_lengths(routine, {SAY_HOLD: 4.0, "Go.": 1.0})
+    hold, rest = timeline.steps
+    clock = 1.0 + 4.0 + 0.3  # the intro, the instruction, a breath
+    assert hold.parts[0].clock == pytest.approx(clock) and hold.length == pytest.approx(clock + 20)
+    assert cues_of(hold, "say")[1:] == [(round(clock, 2), "one"), (round(clock + 10, 2), "two")]
+    assert min(c.at for c in hold.cues if c.content == "beep") == pytest.approx(clock + 17)
+    assert rest.length == 10.0 and rest.start == pytest.approx(clock + 20)  # opted out
+    assert timeline.total == pytest.approx(clock + 30)
+    assert plan(routine).total == 30.0  # the file alone: clocks start with their steps
+
+
+def test_the_clock_option_is_inherited_from_defaults_and_lengths_are_said_with_it():
+    routine = routine_of(
+        {"name": "Hold", "say": "Hold.", "duration": "55s"},
+        intro="{duration}.",
+        defaults={"clock_after_say": False, "warning": "0s"},
+    )
+    assert _with_lengths(routine).steps[0].length == 55.0
+    routine = routine_of({"name": "Hold", "say": "Hold.", "duration": "55s"}, intro="{duration}.")
+    timeline = _with_lengths(routine, default=3.0)
+    assert timeline.total == pytest.approx(3.0 + 3.0 + 0.3 + 55)
+    assert timeline.intro[0].content == "Fifty-eight seconds."  # from the intro's end
+
+
+def test_count_words_cycle_with_their_own_seconds_and_restart_on_each_side():
+    routine = routine_of(
+        {
+            "name": "Breathe",
+            "say": "Breathe.",
+            "duration": "40s",
+            "sides": True,
+            "count": ["In", "hold", "out {n}"],
+            "count_seconds": ["4s", "2s", "4s"],
+        },
+        defaults={"warning": "0s", "countdown": 0},
+    )
+    step_plan = _with_lengths(routine, default=0.5).steps[0]
+    first, second = step_plan.parts
+    said = [
+        (round(c.at - first.clock, 2), c.content) for c in step_plan.cues if c.rank == RANK_COUNT
+    ]
+    assert said[:6] == [
+        (0, "In"),
+        (4, "hold"),
+        (6, "out one"),
+        (10, "In"),
+        (14, "hold"),
+        (16, "out two"),
+    ]
+    assert len(said) == 2 * 6 and said[6] == (round(second.clock - first.clock, 2), "In")
+    assert said[-1][1] == "out two"  # the second side counts from one again
+
+
+def test_a_warning_never_replaces_a_count_it_moves_or_is_left_out():
+    routine = routine_of(
+        {"name": "Hold", "say": "Hold.", "duration": "1m", "reps": 6, "warning": "10s"}
+    )
+    step_plan = _with_lengths(routine, {"Ten seconds.": 1.0}, default=0.5).steps[0]
+    counts = [c.at for c in step_plan.cues if c.rank == RANK_COUNT]
+    (warning,) = [c.at for c in step_plan.cues if c.content == "Ten seconds."]
+    assert all(warning >= at + 0.5 + 0.2 or warning + 1.0 + 0.2 <= at for at in counts)
+    assert abs(warning - (step_plan.length - 10)) <= 1.5
+    crowded = _with_lengths(routine, {"Ten seconds.": 9.0}, default=0.5).steps[0]
+    assert "Ten seconds." not in [c.content for c in crowded.cues]  # nowhere to go: skipped
+    assert [c.at for c in crowded.cues if c.rank == RANK_COUNT] == counts  # counts untouched
+
+
+def test_a_cue_dodges_the_counts_and_never_crosses_a_switch():
+    routine = routine_of(
+        {
+            "name": "Sweep",
+            "say": "Sweep.",
+            "duration": "40s",
+            "sides": True,
+            "reps": 4,
+            "cue": [{"at": "5s", "say": "Soft hands."}, {"at": "20s", "say": "Soft hands."}],
+        },
+        defaults={"warning": "0s"},
+    )
+    step_plan = _with_lengths(routine, {"Soft hands.": 4.0}, default=0.5).steps[0]
+    counts = [c.at for c in step_plan.cues if c.rank == RANK_COUNT]
+    cues = [c.at for c in step_plan.cues if c.rank == RANK_CUE]
+    for at in cues:
+        assert all(at >= count + 0.7 or at + 4.2 <= count for count in counts)
+    switch = step_plan.parts[1].start
+    assert cues[0] + 4.0 <= switch and cues[1] >= step_plan.parts[1].clock
