@@ -98,7 +98,7 @@ def rig(build_rig: Callable[..., Rig]) -> Rig:
 
 
 @pytest.fixture(scope="session")
-def bundled_speech(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def bundled_speech(tmp_path_factory: pytest.TempPathFactory):
     """Every phrase of the bundled routines rendered with the real espeak-ng (through
     pyttsx3) into a temporary cache, once per test run; returns the config that uses it."""
     from device.audio.render import render_settled

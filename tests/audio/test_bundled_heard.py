@@ -18,7 +18,7 @@ NAMES = sorted(load_catalog([ROUTINES]).routines)
 def _rendered_length(config):
     """Rendered lengths, as the speaker reads them (an estimate for a phrase the planner
     only tries on its way to the final plan; every phrase of that plan is rendered)."""
-    cache, estimate = configured_cache(config), estimated_length(config["voice"]["rate"])
+    cache, estimate = configured_cache(config), estimated_length(config.voice.rate)
 
     def length(text: str) -> float:
         seconds = cache.length(text)
@@ -44,7 +44,7 @@ def test_check_strict_finds_nothing_unheard_in_the_bundled_routines(
     bundled_speech, tmp_path, capsys
 ):
     config = tmp_path / "config.toml"
-    config.write_text(dumps({"audio": {"cache": bundled_speech["audio"]["cache"]}}))
+    config.write_text(dumps({"audio": {"cache": bundled_speech.audio.cache}}))
     code = main(["--config", str(config), "check", "--strict", str(ROUTINES)])
     out, err = capsys.readouterr()
     assert (code, out) == (0, "")
