@@ -241,23 +241,29 @@ def panel_power(choice: str) -> Finding:
 
 
 def _video(config: Config) -> list[Finding]:
-    framebuffer = config.display.framebuffer
-    if framebuffer:
-        if os.access(framebuffer, os.W_OK):
-            return [Finding("display", f"framebuffer {framebuffer}")]
-        return [Finding("display", f"cannot write {framebuffer}", "check the panel's overlay")]
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
+    if config.display.framebuffer:
+        return [_framebuffer(config.display.framebuffer, "")]
+    from device.display.screen import CONSOLE_FRAMEBUFFER, choose_driver, kms_missing, pygame
 
+    choose_driver()
     try:
         pygame.display.init()
         sizes = " ".join(f"{w}x{h}" for w, h in pygame.display.get_desktop_sizes())
         return [Finding("display", f"{pygame.display.get_driver()}: {sizes or 'no screen'}")]
     except pygame.error as error:
+        if kms_missing(error):  # what the service then does, too
+            return [_framebuffer(CONSOLE_FRAMEBUFFER, "pygame has no kmsdrm driver; ")]
         fix = "connect the screen before boot, or set display.enabled = false"
         return [Finding("display", f"no display: {error}", fix)]
     finally:
         pygame.display.quit()
+
+
+def _framebuffer(path: str, why: str) -> Finding:
+    if os.access(path, os.W_OK):
+        return Finding("display", f"{why}framebuffer {path}")
+    fix = "connect the screen before boot (or enable the panel's overlay); the video group"
+    return Finding("display", f"{why}cannot write {path}", fix)
 
 
 def service_environment(unit: Path | None = None) -> dict[str, str]:

@@ -119,7 +119,7 @@ class DisplayConfig:
         Choice(
             "auto",
             "switch the panel off while the idle screen is dark (see hardware.md)",
-            choices=("auto", "backlight", "vcgencmd", "wlr-randr", "none"),
+            choices=("auto", "framebuffer", "backlight", "vcgencmd", "wlr-randr", "none"),
         )
     )
 

@@ -23,6 +23,7 @@ class Framebuffer:
         if depth not in (16, 32):
             raise OSError(f"{depth}-bit framebuffers are not supported; use 16 or 32")
         self.fd, self.size, self.depth, self.stride = fd, size, depth, stride
+        self.path = f"fd {fd}"  # the device's path, when opened by ``open``
 
     @classmethod
     def open(cls, path: str, requested: tuple[int, int] = (0, 0)) -> Framebuffer:
@@ -35,7 +36,9 @@ class Framebuffer:
             raise OSError(f"{path}: size unknown; set display.width and display.height")
         stride = stride or size[0] * depth // 8
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)  # O_CREAT only matters for a file
-        return cls(fd, size, depth, stride)
+        framebuffer = cls(fd, size, depth, stride)
+        framebuffer.path = path
+        return framebuffer
 
     def write(self, frame: pygame.Surface) -> None:
         """Write ``frame`` (scaled if it is not the panel's size) as one image."""

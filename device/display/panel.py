@@ -8,6 +8,9 @@ Behind a two-way mirror a backlit LCD showing black still glows through the glas
 - ``Vcgencmd``: ``vcgencmd display_power 0|1`` (HDMI under the firmware's display stack).
 - ``WlrRandr``: ``wlr-randr --output NAME --off|--on`` under a Wayland desktop (labwc,
   wayfire, sway), for a daemon running in the desktop session.
+- ``FramebufferBlank``: when the screen draws to a framebuffer, its own FBIOBLANK ioctl.
+  On a KMS Pi /dev/fb0 is DRM's emulation, so this is DPMS off for the HDMI or DSI panel,
+  through the device the service already holds (no sysfs, no extra tool).
 
 ``[display] panel_power`` picks one, or ``auto`` takes the first this system has; with
 none the idle screen is simply drawn black. A control that fails is said once and
@@ -16,9 +19,11 @@ dropped: the mirror keeps working, drawing black.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 BACKLIGHTS = Path("/sys/class/backlight")
 TIMEOUT = 3.0  # seconds a power command may take before it counts as failed
 POWER_DOWN, UNBLANK = "4", "0"  # FB_BLANK_POWERDOWN and FB_BLANK_UNBLANK
+FBIOBLANK = 0x4611  # linux/fb.h
 
 
 class PanelPower(Protocol):
@@ -104,6 +110,23 @@ class WlrRandr:
         for output in self.outputs:
             command += ["--output", output, how]
         _run(command)
+
+
+class FramebufferBlank:
+    """Blanking through the framebuffer device the screen writes to."""
+
+    def __init__(self, fd: int, path: str) -> None:
+        self.fd, self.name = fd, f"FBIOBLANK on {path}"
+
+    @classmethod
+    def find(cls, fd: int, path: str) -> FramebufferBlank | None:
+        return cls(fd, path) if stat.S_ISCHR(os.fstat(fd).st_mode) else None  # not a test file
+
+    def off(self) -> None:
+        fcntl.ioctl(self.fd, FBIOBLANK, int(POWER_DOWN))
+
+    def on(self) -> None:
+        fcntl.ioctl(self.fd, FBIOBLANK, int(UNBLANK))
 
 
 FINDERS = {"backlight": Backlight.find, "vcgencmd": Vcgencmd.find, "wlr-randr": WlrRandr.find}

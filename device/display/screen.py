@@ -39,7 +39,7 @@ from device.core.view import IdleView, RoutineView
 from device.display.framebuffer import Framebuffer
 from device.display.idle import draw_idle
 from device.display.painter import MOVING, Painter, counter_text
-from device.display.panel import PanelPower, find_panel
+from device.display.panel import FramebufferBlank, PanelPower, find_panel
 from device.display.text import Fonts
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ View = RoutineView | IdleView
 DEFAULT_SIZE = (800, 480)
 TICK_MARK = 0.3  # seconds a tempo mark stays lit
 VIRTUAL_DRIVERS = ("dummy", "offscreen")  # no panel behind them: never switch the real one
+CONSOLE_FRAMEBUFFER = "/dev/fb0"  # where a bare console's frames go when SDL cannot
 KEYS = {
     pygame.K_SPACE: "play",
     pygame.K_RETURN: "play",
@@ -133,8 +134,7 @@ class Screen(Output):
         self.painter = Painter(self.canvas.get_size(), self.fonts, self.mirror)
         self.last_frame = self.canvas
         log.info("display %dx%d, rotation %d, font %s", *size, self.rotation, self.fonts.name)
-        virtual = self.sink is None and pygame.display.get_driver() in VIRTUAL_DRIVERS
-        self.panel = None if virtual else find_panel(self.panel_choice)
+        self.panel = self._find_panel()
         log.info("panel power: %s", self.panel.name if self.panel else "none (dark is drawn black)")
 
     def prepare(self, routines: Mapping[str, Routine]) -> None:
@@ -177,6 +177,13 @@ class Screen(Output):
             self.painter.draw_moving(self.canvas, view)
             self._mark(view, now)
             self._present([self.painter.box[name] for name in (*MOVING, "tempo")])
+
+    def _find_panel(self) -> PanelPower | None:
+        if self.sink is not None and self.panel_choice in ("auto", "framebuffer"):
+            return FramebufferBlank.find(self.sink.fd, self.sink.path)
+        if self.sink is None and pygame.display.get_driver() in VIRTUAL_DRIVERS:
+            return None
+        return None if self.panel_choice == "framebuffer" else find_panel(self.panel_choice)
 
     def _power(self, on: bool) -> None:
         """Switch the panel (once per change); a control that fails is dropped, said once."""
@@ -236,8 +243,17 @@ class Screen(Output):
         if self.framebuffer_path:
             self.sink = Framebuffer.open(self.framebuffer_path, self.requested)
             return self.sink.size
-        _choose_driver()
-        pygame.display.init()
+        choose_driver()
+        try:
+            pygame.display.init()
+        except pygame.error as error:
+            if not kms_missing(error) or not os.path.exists(CONSOLE_FRAMEBUFFER):
+                raise
+            # PyPI's pygame wheels are built without SDL's kmsdrm driver: on a bare console
+            # the kernel's framebuffer (DRM's emulation on a KMS Pi) shows the same frames.
+            log.warning("SDL has no kmsdrm driver: drawing to %s instead", CONSOLE_FRAMEBUFFER)
+            self.sink = Framebuffer.open(CONSOLE_FRAMEBUFFER, self.requested)
+            return self.sink.size
         width, height = self.requested
         flags = 0
         if not (width and height):
@@ -307,7 +323,11 @@ def _turned(canvas: pygame.Surface, rotation: int) -> pygame.Surface:
     return pygame.transform.rotate(canvas, -rotation) if rotation else canvas
 
 
-def _choose_driver() -> None:
+def kms_missing(error: pygame.error) -> bool:
+    return os.environ.get("SDL_VIDEODRIVER") == "kmsdrm" and "not available" in str(error)
+
+
+def choose_driver() -> None:
     """Under a desktop SDL picks the desktop's own; on a bare console use KMS/DRM."""
     if os.environ.get("SDL_VIDEODRIVER"):
         return

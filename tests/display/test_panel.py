@@ -11,7 +11,15 @@ import pytest
 from device.config.schema import Config, DisplayConfig
 from device.core.view import IdleView
 from device.display import panel
-from device.display.panel import FINDERS, Backlight, Vcgencmd, WlrRandr, find_panel
+from device.display import screen as screen_module
+from device.display.panel import (
+    FINDERS,
+    Backlight,
+    FramebufferBlank,
+    Vcgencmd,
+    WlrRandr,
+    find_panel,
+)
 from device.display.screen import Screen
 
 AWAKE, DARK = IdleView(awake=True, routine_title="Demo"), IdleView(awake=False)
@@ -101,7 +109,7 @@ def test_auto_takes_the_first_the_system_has(backlight, tools):
 def test_every_choice_in_the_config_is_a_control():
     field = next(f for f in dataclasses.fields(DisplayConfig) if f.name == "panel_power")
     choices = field.metadata["config kind"].choices
-    assert choices == ("auto", *FINDERS, "none")
+    assert choices == ("auto", "framebuffer", *FINDERS, "none")
 
 
 def _screen(switch) -> Screen:
@@ -141,3 +149,32 @@ def test_a_panel_control_that_fails_is_dropped_and_the_screen_draws_black(backli
         assert len([r for r in caplog.records if "panel power" in r.message]) == 1
     finally:
         screen.stop()
+
+
+def test_without_kmsdrm_the_bare_console_draws_to_the_framebuffer(tmp_path, monkeypatch):
+    """PyPI's pygame has no kmsdrm driver; the service then falls back to /dev/fb0."""
+    console = tmp_path / "fb0"
+    monkeypatch.setattr(screen_module, "CONSOLE_FRAMEBUFFER", str(console))
+    monkeypatch.setenv("SDL_VIDEODRIVER", "kmsdrm")
+    console.touch()
+    screen = Screen(Config().replaced(display={"width": 64, "height": 48}))
+    screen.start()
+    try:
+        if screen.window is not None:  # an SDL with kmsdrm found a real display: not ours
+            pytest.skip("this SDL has a kmsdrm driver")
+        assert screen.sink is not None and screen.sink.path == str(console)
+        assert screen.panel is None  # a plain file, not a framebuffer device
+        screen.show(AWAKE, 0.0)
+        assert len(console.read_bytes()) == 64 * 48 * 2
+    finally:
+        screen.stop()
+
+
+def test_framebuffer_blanking_is_used_only_on_a_device(tmp_path):
+    with open(tmp_path / "fb", "wb") as plain:
+        assert FramebufferBlank.find(plain.fileno(), "fb") is None
+    with open("/dev/null", "wb") as device:  # a character device, though not a framebuffer
+        blank = FramebufferBlank.find(device.fileno(), "/dev/null")
+        assert blank is not None and blank.name == "FBIOBLANK on /dev/null"
+        with pytest.raises(OSError):  # ENOTTY: the screen would drop it and draw black
+            blank.off()
