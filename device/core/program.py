@@ -13,19 +13,35 @@ from device.core.tomlsource import read_source
 from device.core.validate import Checker
 
 _TOP_KEYS = ("title", "description", "sources", "phase")
-_PHASE_KEYS = ("weeks", "every_days", "routines")
+_PHASE_KEYS = ("weeks", "every_days", "routines", "sessions", "minutes")
+_SESSION_KEYS = ("title", "routines")
 MAX_WEEKS = 104
 
 
 @dataclass(frozen=True)
+class Sitting:
+    """One program session: routines run in order as one session, under one title."""
+
+    routines: tuple[str, ...]
+    title: str = ""  # "" for a one-routine session: the routine's own title is shown
+
+
+@dataclass(frozen=True)
 class Phase:
-    """Weeks ``first``..``last`` (inclusive): a session every ``every_days`` days."""
+    """Weeks ``first``..``last`` (inclusive): a session every ``every_days`` days, the
+    sessions taken in turn; ``minutes`` is the target length of a session (0: none)."""
 
     first: int
     last: int
     every_days: int
-    routines: tuple[str, ...]
+    sessions: tuple[Sitting, ...]
     line: int = 0
+    minutes: int = 0
+
+    @property
+    def routines(self) -> tuple[str, ...]:
+        """Every routine the phase names, once each, in order of first use."""
+        return tuple(dict.fromkeys(name for s in self.sessions for name in s.routines))
 
 
 @dataclass(frozen=True)
@@ -34,8 +50,14 @@ class Today:
 
     week: int  # from 1; 0 before the start or after the end
     every_days: int
-    routine: str  # "" on a rest day, before the start or after the end
+    session: Sitting = Sitting(())  # no routines on a rest day, before the start or after
     starts: dt.date | None = None  # set when the program has not begun yet
+    minutes: int = 0  # the phase's target length of a session
+
+    @property
+    def routine(self) -> str:
+        """The session's first routine; "" on a rest day."""
+        return self.session.routines[0] if self.session.routines else ""
 
     @property
     def summary(self) -> str:
@@ -69,16 +91,22 @@ class Program:
         """The plan for ``today`` when the program was begun on ``started`` (day 1)."""
         day = (today - started).days
         if day < 0:  # a start date ahead, or a Pi whose clock has not synced yet
-            return Today(0, 0, "", starts=started)
+            return Today(0, 0, starts=started)
+        return self.day(day + 1)
+
+    def day(self, number: int) -> Today:
+        """The plan for day ``number`` of the program (day 1 is the first)."""
+        day = number - 1
         week = day // 7 + 1
         for phase in self.phases:
             if phase.first <= week <= phase.last:
                 offset = day - (phase.first - 1) * 7
                 if offset % phase.every_days:
-                    return Today(week, phase.every_days, "")
-                session = offset // phase.every_days
-                return Today(week, phase.every_days, phase.routines[session % len(phase.routines)])
-        return Today(0, 0, "")
+                    return Today(week, phase.every_days, minutes=phase.minutes)
+                turn = offset // phase.every_days
+                session = phase.sessions[turn % len(phase.sessions)]
+                return Today(week, phase.every_days, session, minutes=phase.minutes)
+        return Today(0, 0)
 
 
 def load_program(path: Path) -> Program:
@@ -118,16 +146,36 @@ def _phase(checker: Checker, raw: Any, index: int) -> Phase:
         weeks = [0, 0]  # unknown: _check_order skips it rather than report a made-up gap
     if weeks[0] > weeks[1]:
         checker.report((*where, "weeks"), f"{label}.weeks", "first week is after the last")
-    routines = checker.text_list(raw, "routines", where, label)
-    if not routines:
-        checker.report(where, label, "'routines' is missing or empty; name at least one routine")
+    sessions = tuple(Sitting((name,)) for name in checker.text_list(raw, "routines", where, label))
+    sessions += _sittings(checker, raw, where, label)
+    if not sessions:
+        message = "no 'routines' or 'sessions'; name at least one routine"
+        checker.report(where, label, message)
     return Phase(
         first=weeks[0],
         last=weeks[1],
         every_days=checker.integer(raw, "every_days", where, label, 1, 1, 7),
-        routines=routines or ("",),
+        sessions=sessions or (Sitting(("",)),),
         line=checker.source.line(*where),
+        minutes=checker.integer(raw, "minutes", where, label, 0, 0, 240),
     )
+
+
+def _sittings(checker: Checker, raw: dict, where: tuple, label: str) -> tuple[Sitting, ...]:
+    """``sessions = [{ title = "…", routines = ["a", "b"] }, …]``: several routines a day."""
+    sittings = []
+    for index, item in enumerate(checker.get(raw, "sessions", list, where, label, [])):
+        at, name = (*where, "sessions", index), f"{label}.sessions[{index + 1}]"
+        if not isinstance(item, dict):
+            checker.report(at, name, 'must be { title = "…", routines = ["…", …] }')
+            continue
+        checker.unknown_keys(item, _SESSION_KEYS, at, name)
+        routines = checker.text_list(item, "routines", at, name)
+        if not routines:
+            checker.report(at, name, "'routines' is missing or empty")
+            continue
+        sittings.append(Sitting(routines, checker.get(item, "title", str, at, name, "")))
+    return tuple(sittings)
 
 
 def _check_order(checker: Checker, phases: tuple[Phase, ...]) -> None:

@@ -8,6 +8,8 @@ The record format (keep it backward compatible: readers must still read older li
   when the session began; ``seconds``: how long it ran; ``completed``: it reached the end.
 - ``partial`` (optional, default false): the session was cut short by a kill or a power
   cut and was counted at the next start; ``seconds`` then runs to the start of its last step.
+- ``utc_offset`` (optional): seconds east of UTC of local time when the session began, so
+  its calendar day survives later DST and time-zone changes (older lines: the zone now).
 
 Unknown keys are ignored, and a line that is not such a record is skipped and counted.
 Appends are all or nothing: a record that does not fit (a full disk) is cut back off,
@@ -40,11 +42,14 @@ class Session:
     seconds: float
     completed: bool
     partial: bool = False
+    utc_offset: int | None = None
 
     def line(self) -> str:
         record = asdict(self)
         if not self.partial:
             del record["partial"]  # the lines stay as they always were
+        if self.utc_offset is None:
+            del record["utc_offset"]
         return json.dumps(record)
 
     @classmethod
@@ -64,7 +69,9 @@ class Session:
             0 <= started <= LAST_SECOND and seconds >= 0 and all(f in (True, False) for f in flags)
         ):
             return None
-        return cls(routine, float(started), float(seconds), *flags)
+        offset = data.get("utc_offset")
+        offset = offset if type(offset) is int and abs(offset) <= 18 * 3600 else None
+        return cls(routine, float(started), float(seconds), *flags, utc_offset=offset)
 
 
 def _number(value: object) -> bool:

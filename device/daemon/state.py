@@ -55,6 +55,12 @@ def _checked(data: object) -> Place:
     return place
 
 
+def utc_offset(wall: float) -> int:
+    """Seconds east of UTC of this machine's local time at wall-clock second ``wall``."""
+    offset = dt.datetime.fromtimestamp(wall).astimezone().utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
 def _finite(value: object) -> bool:
     return type(value) in (int, float) and math.isfinite(value)
 
@@ -98,14 +104,16 @@ class StateStore:
         once (the record stays, marked, for the offer)."""
         started = place.started or place.saved_at - place.elapsed  # an older record: guess
         seconds = round(max(0.0, place.saved_at - started), 1)
-        self.log.append(Session(place.routine, round(started, 1), seconds, False, True))
+        session = Session(place.routine, round(started, 1), seconds, False, True)
+        self.log.append(replace(session, utc_offset=utc_offset(started)))
         place = replace(place, counted=True)
         self.save(place)
         return place
 
     def record(self, routine: str, started: float, seconds: float, completed: bool) -> None:
         """Append one finished or stopped session to the history (one JSON line)."""
-        self.log.append(Session(routine, round(started, 1), round(seconds, 1), completed))
+        session = Session(routine, round(started, 1), round(seconds, 1), completed)
+        self.log.append(replace(session, utc_offset=utc_offset(started)))
 
     def history(self) -> list[Session]:
         return self.log.read()[0]

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from device.core.program import Phase, Program, Today, load_program
+from device.core.program import Phase, Program, Sitting, Today, load_program
 from device.exc import InvalidFileError
 from tests.core_helpers import PROGRAMS, write
 
@@ -30,8 +30,8 @@ def test_the_twenty_week_study_schedule():
     program = load_program(PROGRAMS / "face-yoga-20-weeks.toml")
     assert program.weeks == 20
     assert tuple(dataclasses.replace(phase, line=0) for phase in program.phases) == (
-        Phase(1, 8, 1, ("face-yoga-symmetry",)),
-        Phase(9, 20, 2, ("face-yoga-symmetry", "jawline-and-chin")),
+        Phase(1, 8, 1, (Sitting(("face-yoga-symmetry",)),)),
+        Phase(9, 20, 2, (Sitting(("face-yoga-symmetry",)), Sitting(("jawline-and-chin",)))),
     )
     assert all(phase.line > 1 for phase in program.phases)
     # weeks 1-8: every day the same routine
@@ -50,12 +50,12 @@ def test_the_twenty_week_study_schedule():
     assert program.today(START, day(58)).summary == "Week 9 · every other day · today: rest"
     assert program.today(START, day(1)).summary == "Week 1 · daily · today: face-yoga-symmetry"
     assert program.today(START, day(140)).week == 20
-    assert program.today(START, day(141)) == Today(0, 0, "")
+    assert program.today(START, day(141)) == Today(0, 0)
     assert program.today(START, day(141)).summary == "Program complete"
 
 
 def test_every_few_days_summary():
-    program = Program("p", "P", (Phase(1, 2, 3, ("a", "b")),))
+    program = Program("p", "P", (Phase(1, 2, 3, (Sitting(("a",)), Sitting(("b",)))),))
     assert [program.today(START, day(n)).routine for n in range(1, 8)] == [
         "a",
         "",
@@ -83,7 +83,7 @@ routines = "daily"
     assert [str(p).removeprefix(f"{path}:") for p in caught.value.problems] == [
         "1: file name must be lowercase letters, digits and dashes, ending .toml",
         "2: colour: unknown key; known keys: title, description, sources, phase",
-        "4: phase 1: 'routines' is missing or empty; name at least one routine",
+        "4: phase 1: no 'routines' or 'sessions'; name at least one routine",
         "5: phase 1.weeks: must be [first, last], 1 to 104",
         "6: phase 1.every_days: must be 1 to 7, not 0",
         '7: phase 1.routines: must be a list, not "daily"',

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict
 
 import pytest
@@ -143,3 +144,20 @@ def test_a_record_that_is_not_an_object_is_ignored(tmp_path, caplog):
         (tmp_path / RESUME_FILE).write_text(text)
         assert StateStore(tmp_path).load(window=10) is None
     assert caplog.text.count("ignoring the resume record") == 3
+
+
+def test_records_keep_their_utc_offset_and_old_lines_still_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        store = StateStore(tmp_path)
+        store.record("demo", 1_780_000_000.0, 61.0, True)  # 28 May 2026: daylight time
+        store.record("demo", 1_767_225_600.0, 61.0, True)  # 1 Jan 2026: standard time
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    with open(tmp_path / HISTORY_FILE, "a") as handle:
+        handle.write('{"routine": "old", "started": 1000.0, "seconds": 5, "completed": true}\n')
+        handle.write('{"routine": "odd", "started": 1000.0, "seconds": 5, "utc_offset": "x"}\n')
+    offsets = [(s.routine, s.utc_offset) for s in store.history()]
+    assert offsets == [("demo", -4 * 3600), ("demo", -5 * 3600), ("old", None), ("odd", None)]
