@@ -22,7 +22,7 @@ CORE_MAY_IMPORT = ("device.core", "device.exc")
 # What each folder (or shared module) of ``device`` may import from the package: the
 # layers of docs/architecture.md. audio and display never import each other; nothing
 # but cli imports daemon, and nothing imports cli.
-SHARED = {"exc", "clock", "once"}
+SHARED = {"exc", "clock", "once", "atomic"}
 MAY_IMPORT = {
     "core": {"core", "exc"},
     "config": {"config", "core", "exc"},
