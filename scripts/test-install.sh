@@ -78,7 +78,11 @@ trust_local_cas() { # a test machine behind a TLS-inspecting proxy: its CAs, for
   printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$root/etc/pip.conf"
 }
 
-as_pi() { chroot "$1" su - pi -c "$2"; }
+# A clean environment: this machine's own settings (PIP_*, proxies) must not leak in.
+in_root() { chroot "$1" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  TERM=dumb LANG=C.UTF-8 "${@:2}"; }
+
+as_pi() { in_root "$1" su - pi -c "$2"; }
 
 packages() { chroot "$1" dpkg-query -W -f '${Package} ${Installed-Size}\n' | sort; }
 
@@ -88,7 +92,7 @@ install_once() { # run the installer as pi would; print the seconds it took
   if [ "$arch" = "$(dpkg --print-architecture)" ]; then
     as_pi "$root" "cd massage-timer && sudo ./scripts/install-pi.sh" >&2
   else # qemu-user's binfmt entry lacks the C flag, so setuid sudo cannot work: be sudo
-    chroot "$root" env SUDO_USER=pi bash -c "cd /home/pi/massage-timer && ./scripts/install-pi.sh" >&2
+    in_root "$root" SUDO_USER=pi bash -c "cd /home/pi/massage-timer && ./scripts/install-pi.sh" >&2
   fi
   echo $(($(date +%s) - started))
 }
@@ -105,6 +109,23 @@ smoke_test() {
     die "the unit is not enabled"
   [ "$(stat -c %U "$root/opt/massage-timer/venv/bin/python3")" = root ] || die "code not root's"
   ! find "$root/opt/massage-timer" ! -user root | grep -q . || die "a file in /opt is not root's"
+}
+
+as_service() { in_root "$1" su -s /bin/sh massage-timer -c "$2"; }
+
+daemon_test() { # the daemon as the service's user (no systemd here): it answers ctl status
+  local root=$1 tries
+  say "daemon: run --headless as massage-timer, then ctl status"
+  install -d -o "$(chroot "$root" id -u massage-timer)" -g "$(chroot "$root" id -g massage-timer)" \
+    "$root/var/lib/massage-timer"
+  as_service "$root" "cd /var/lib/massage-timer && massage-timer run --headless \
+    >/tmp/daemon.log 2>&1 & echo \$! >/tmp/daemon.pid" </dev/null
+  for tries in $(seq 120); do
+    if as_service "$root" "massage-timer ctl status" 2>/dev/null; then break; fi
+    [ "$tries" -lt 120 ] || { cat "$root/tmp/daemon.log"; die "the daemon never answered"; }
+    sleep 1
+  done
+  kill "$(cat "$root/tmp/daemon.pid")"
 }
 
 upgrade_test() { # a re-run keeps the person's config, routine edits and history
@@ -132,6 +153,7 @@ test_arch() {
     "$(echo "$added" | awk '{kb += $2} END {printf "%.0f", kb / 1024}') MB installed;" \
     "/opt/massage-timer is $(du -sm "$root/opt/massage-timer" | cut -f1) MB"
   smoke_test "$root"
+  daemon_test "$root"
   upgrade_test "$root" "$arch"
   unmount_all
   say "$arch: passed"

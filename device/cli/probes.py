@@ -52,7 +52,7 @@ def buttons(config: Config) -> list[Finding]:
             factory = Device.pin_factory or Device._default_pin_factory()
         except Exception as error:  # BadPinFactory: no lgpio, not a Pi
             why = str(fallbacks[0].message) if fallbacks else str(error)  # lgpio's is first
-            return [Finding("buttons", f"no GPIO: {why}", LGPIO_FIX)]
+            return [Finding("buttons", f"no GPIO: {why}", _gpio_fix())]
     name = type(factory).__name__.removesuffix("Factory")
     reads = [
         _read_pin(DigitalInputDevice, factory, button, pin)
@@ -63,6 +63,15 @@ def buttons(config: Config) -> list[Finding]:
         Finding("buttons", "; ".join([f"pin factory {name}", *good])),
         *(r for r in reads if r.fix),
     ]
+
+
+def _gpio_fix() -> str:
+    """Install lgpio, unless it is there and the board is simply not a Raspberry Pi."""
+    try:
+        import lgpio  # noqa: F401 - only whether it loads
+    except ImportError:
+        return LGPIO_FIX
+    return "lgpio is installed but this is not a Raspberry Pi (or /proc/device-tree is hidden)"
 
 
 def _read_pin(kind, factory, button: str, pin: int) -> Finding:
@@ -91,11 +100,11 @@ def speech() -> list[Finding]:
 def groups(user: str | None = None) -> list[Finding]:
     """The service user's groups, and whether this login may use ctl and edit routines."""
     found = []
-    missing = [g for g in SERVICE_GROUPS if not _group_exists(g)]
+    missing = [g for g in SERVICE_GROUPS if not _known(grp.getgrnam, g)]
     if missing:
         fix = "sudo groupadd --system " + " / ".join(missing) + " (install-pi.sh does it)"
         found.append(Finding("groups", f"missing groups the unit needs: {missing}", fix))
-    if not _user_exists(SERVICE_USER):
+    if not _known(pwd.getpwnam, SERVICE_USER):
         return [*found, Finding("groups", f"no {SERVICE_USER} user (not installed)")]
     user = user or pwd.getpwuid(os.getuid()).pw_name
     if user == "root" or (SERVICE_USER in _member_of(user) and _in_session(SERVICE_USER)):
@@ -107,17 +116,10 @@ def groups(user: str | None = None) -> list[Finding]:
     return [*found, Finding("groups", f"{user} is not in the {SERVICE_USER} group", fix)]
 
 
-def _group_exists(name: str) -> bool:
+def _known(lookup, name: str) -> bool:
+    """Whether ``grp.getgrnam`` or ``pwd.getpwnam`` knows ``name``."""
     try:
-        grp.getgrnam(name)
-        return True
-    except KeyError:
-        return False
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
+        lookup(name)
         return True
     except KeyError:
         return False
