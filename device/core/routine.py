@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from device.core.counting import check_cycle, read_count
+from device.core.structure import read_repeat, read_sides, unroll
 from device.core.tomlsource import Where, read_source
 from device.core.validate import Checker
 
@@ -54,6 +55,9 @@ _STEP_KEYS = (
     "reps",
     "count",
     "count_seconds",
+    "repeat",
+    "repeat_steps",
+    "rest",
     "cue",
     *_DEFAULT_KEYS,
 )
@@ -95,12 +99,15 @@ class Step:
     clock_after_say: bool = True  # the clock starts once the instruction has been said
     count: tuple[str, ...] = ()  # words said in turn, cycle after cycle (see counting.py)
     count_seconds: tuple[float, ...] = ()
+    side_order: tuple[str, ...] = ()  # sides = ["left", "right", "left", "right"]
 
     @property
     def side_names(self) -> tuple[str, ...]:
         """The sides in order, or ``("",)`` for a step done on the whole face."""
         if not self.sides:
             return ("",)
+        if self.side_order:
+            return self.side_order
         other = "right" if self.first_side == "left" else "left"
         return (self.first_side, other)
 
@@ -167,7 +174,13 @@ def _routine(checker: Checker, name: str) -> Routine:
         checker.report(
             ("step", MAX_STEPS), "step", f"{len(raw_steps)} steps; the limit is {MAX_STEPS}"
         )
-    steps = tuple(_step(checker, raw, index, inherited) for index, raw in enumerate(raw_steps))
+    steps = [_step(checker, raw, index, inherited) for index, raw in enumerate(raw_steps)]
+    repeats = [
+        read_repeat(checker, raw, ("step", index), _label(raw, index), index)
+        for index, raw in enumerate(raw_steps)
+        if isinstance(raw, dict)
+    ]
+    steps = tuple(unroll(checker, steps, [r for r in repeats if r is not None]))
     routine = Routine(
         name=name,
         title=checker.required_text(data, "title", (), ""),
@@ -210,9 +223,9 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
     if not isinstance(raw, dict):
         checker.report(where, f"step {index + 1}", "must be a [[step]] table")
         return Step("", "")
-    name = raw.get("name") if isinstance(raw.get("name"), str) else ""
-    label = f'step {index + 1} ("{name}")' if name else f"step {index + 1}"
+    label = _label(raw, index)
     checker.unknown_keys(raw, _STEP_KEYS, where, label)
+    sides, side_order = read_sides(checker, raw, where, label)
     fields = _inheritable(checker, raw, where, label, Step("", "", **inherited))
     wait = checker.get(raw, "wait", bool, where, label, False)
     count, count_seconds = read_count(checker, raw, where, label)
@@ -221,7 +234,8 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
         say=checker.required_text(raw, "say", where, label),
         wait=wait,
         duration=_step_duration(checker, raw, where, label, wait),
-        sides=checker.get(raw, "sides", bool, where, label, False),
+        sides=sides,
+        side_order=side_order,
         switch=checker.get(raw, "switch", str, where, label, DEFAULT_SWITCH),
         reps=checker.integer(raw, "reps", where, label, 0, 0, 200),
         line=checker.source.line(*where),
@@ -233,6 +247,11 @@ def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:
     step = Step(**{**step.__dict__, "cues": cues})
     _check_step(checker, step, raw, where, label)
     return step
+
+
+def _label(raw: dict, index: int) -> str:
+    name = raw.get("name") if isinstance(raw.get("name"), str) else ""
+    return f'step {index + 1} ("{name}")' if name else f"step {index + 1}"
 
 
 def _step_duration(checker: Checker, raw: dict, where: Where, label: str, wait: bool) -> float:
@@ -261,7 +280,8 @@ def _cues(checker: Checker, raw: dict, where: Where, label: str, step: Step) -> 
         sound = _sound(checker, cue, cue_where, cue_label)
         if not cue.get("say") and not cue.get("sound"):  # an invalid sound is reported already
             checker.report(cue_where, cue_label, "needs 'say', 'sound' or both")
-        _check_spoken(checker, say, (*cue_where, "say"), f"{cue_label}.say")
+        sided = ("side", "other") if step.sides else ()
+        _check_spoken(checker, say, (*cue_where, "say"), f"{cue_label}.say", extra=sided)
         cues.append(Cue(at, say, sound, checker.source.line(*cue_where)))
     return cues
 

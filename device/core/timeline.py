@@ -200,7 +200,7 @@ def _own_cues(step: Step, parts: list[Part], index: int, start: float, fill) -> 
         if cue.sound:
             cues.append(Planned(at, "sound", cue.sound, RANK_CUE, cue.line))
         if cue.say:
-            text = fill(cue.say, index, start + at)
+            text = fill(cue.say, index, start + at, parts[number].side)
             cues.append(Planned(at, "say", text, RANK_CUE, cue.line))
     return cues
 

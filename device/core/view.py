@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from device.core.routine import Step
-from device.core.timeline import Part, Timeline
+from device.core.timeline import RANK_CUE, Part, StepPlan, Timeline
+
+CUE_SHOWN = 10.0  # seconds a cue's words stay on the mirror
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class RoutineView:
             step_index=index,
             step_count=len(timeline.steps),
             step_name=step.name,
-            instruction=step_plan.instructions[number],
+            instruction=_cue_words(step_plan, part, elapsed) or step_plan.instructions[number],
             area=step.area,
             stroke=step.stroke,
             side=part.side,
@@ -64,6 +66,19 @@ class RoutineView:
         if not self.routine_length:
             return 1.0 if self.state == "done" else 0.0
         return min(1.0, max(0.0, 1 - self.routine_left / self.routine_length))
+
+
+def _cue_words(step_plan: StepPlan, part: Part, elapsed: float) -> str:
+    """The words of a ``[[step.cue]]`` said in the last CUE_SHOWN seconds of this side:
+    the mirror shows what was just said, then the instruction again."""
+    said = [
+        c
+        for c in step_plan.cues
+        if c.kind == "say"
+        and c.rank == RANK_CUE
+        and part.start <= c.at <= elapsed < c.at + CUE_SHOWN
+    ]
+    return said[-1].content if said else ""
 
 
 def _beat(step: Step, part: Part, elapsed: float) -> tuple[int, int]:
