@@ -143,6 +143,7 @@ class Loop:
             self.decoder.next_deadline(),
             self.redraw_at,
             self.watchdog_at,
+            self.tracker.retry_at,
             self._motion_deadline(),
             *(t for t, _ in self.timers),
         ]

@@ -22,6 +22,7 @@ from device.daemon.history import HISTORY_FILE, History, Session
 __all__ = ["HISTORY_FILE", "Place", "StateStore", "Tracker", "write_atomic"]
 log = logging.getLogger(__name__)
 RESUME_FILE = "resume.json"
+HISTORY_RETRY = 60.0  # seconds between tries to write history a full disk held back
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Tracker:
         self.started = (0.0, 0.0)  # (wall, monotonic) when the tracked session began
         self.stopped = False
         self.text = ""
+        self.retry_at: float | None = None  # when to write held-back history again
 
     def before_input(self, controller, name: str, now: float) -> None:
         """A stop, or a start over a running session, ends it early: not completed."""
@@ -162,9 +164,21 @@ class Tracker:
         for action in actions:
             if isinstance(action, StepStarted) and self.session and self.store:
                 self.store.save(self._place(action.index))
+        self._retry_history(now)
         text = self._text(controller)
         changed, self.text = text != self.text, text
         return text if changed else ""
+
+    def _retry_history(self, now: float) -> None:
+        """Records a full disk refused are tried again every HISTORY_RETRY seconds (the
+        loop wakes at ``retry_at``), so they are written soon after there is room."""
+        if not (self.store and self.store.log.waiting):
+            self.retry_at = None
+        elif self.retry_at is None:
+            self.retry_at = now + HISTORY_RETRY
+        elif now >= self.retry_at:
+            self.store.log.flush()
+            self.retry_at = now + HISTORY_RETRY if self.store.log.waiting else None
 
     def offer(self, controller) -> Place | None:
         """The standing resume offer; one for a routine no longer in the folder is dropped,

@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 from device.cli.main import main
-from device.daemon.state import HISTORY_FILE, RESUME_FILE, StateStore
+from device.daemon.state import HISTORY_FILE, HISTORY_RETRY, RESUME_FILE, StateStore
 
 
 def test_a_record_after_a_torn_line_is_kept_whole(tmp_path):
@@ -97,6 +97,22 @@ def test_a_session_cut_short_by_a_kill_is_counted_once_and_after_resuming(tmp_pa
     ]
     assert 0 < sessions[0].seconds < 1  # PLAY, PLAY, NEXT: under a second before the kill
     assert not (tmp_path / "state" / RESUME_FILE).exists()
+
+
+def test_a_record_the_disk_refused_is_written_by_the_running_daemon_once_it_can_be(
+    tmp_path, rig, caplog
+):
+    blocked = tmp_path / "state" / HISTORY_FILE
+    blocked.mkdir(parents=True)  # a folder where the file goes: every write fails
+    rig.press("play")
+    rig.hold("play")  # stop: the record cannot be written
+    assert rig.loop.tracker.store.log.waiting and "cannot write the history" in caplog.text
+    blocked.rmdir()  # room again
+    rig.run_for(HISTORY_RETRY + 1)  # idle: nothing else happens that would write it
+    assert [(s.routine, s.completed) for s in StateStore(tmp_path / "state").history()] == [
+        ("demo", False)
+    ]
+    assert rig.loop.tracker.retry_at is None  # and the loop no longer wakes for it
 
 
 def test_history_never_prints_a_traceback_on_an_unexpected_line(machine, capsys):
