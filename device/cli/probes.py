@@ -99,13 +99,13 @@ def speech() -> list[Finding]:
 
 def groups(user: str | None = None) -> list[Finding]:
     """The service user's groups, and whether this login may use ctl and edit routines."""
+    if not _known(pwd.getpwnam, SERVICE_USER):  # install-pi.sh makes the user and groups
+        return [Finding("groups", f"no {SERVICE_USER} user (the service is not installed)")]
     found = []
     missing = [g for g in SERVICE_GROUPS if not _known(grp.getgrnam, g)]
     if missing:
         fix = "sudo groupadd --system " + " / ".join(missing) + " (install-pi.sh does it)"
         found.append(Finding("groups", f"missing groups the unit needs: {missing}", fix))
-    if not _known(pwd.getpwnam, SERVICE_USER):
-        return [*found, Finding("groups", f"no {SERVICE_USER} user (not installed)")]
     user = user or pwd.getpwuid(os.getuid()).pw_name
     if user == "root" or (SERVICE_USER in _member_of(user) and _in_session(SERVICE_USER)):
         return [*found, Finding("groups", f"{user} may edit routines and use ctl")]
