@@ -24,6 +24,12 @@ quietly() {
 # systemd-analyze checks the unit in the tests.
 packages=(espeak-ng python3-venv libglib2.0-0)
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
+# The sound-server fault test runs a PulseAudio daemon of its own (null sink). Installed
+# in CI (CI=true) only, and never beside PipeWire's pulse server, which it would replace:
+# on a desktop or the Pi the test skips and says why.
+if [ -n "${CI:-}" ] && ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "ok installed"; then
+  packages+=(pulseaudio pulseaudio-utils)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

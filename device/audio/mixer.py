@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from device.audio.alsa_quiet import silence_alsa
+from device.audio.sdl_status import device_running
 from device.audio.sounds import BUILT_IN, pcm
 from device.once import Once
 
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 CHANNELS = 2
 RETRY_EVERY = 10.0  # seconds between attempts to reopen a missing audio device
 CHECK_EVERY = 2.0  # seconds between checks that the device is still there
+# In a routine a lost device is tried again at every check: sound is back within
+# CHECK_EVERY of the sound server's return.
+RETRY_IN_ROUTINE = 1.0
 FADE_MS = 30  # how fast a cut phrase fades, so it does not click
 # Seconds of quiet between routines before the device closes: long enough that choosing
 # a routine and pressing play keep it open, short enough that an idle mirror soon stops
@@ -86,6 +90,7 @@ class Mixer:
         self.output = output or Output()
         silence_alsa()  # our one log line replaces libasound's five on every retry
         self.devices = devices or _device_names
+        self.device_running: Callable[[], bool | None] = device_running  # SDL, via ctypes
         self.on_close, self.once = on_close, once or Once(log)
         self.open = False
         self.asleep = False  # closed on purpose: no checks, no retries until ``wake``
@@ -109,8 +114,9 @@ class Mixer:
             self.sounds = {n: pygame.mixer.Sound(buffer=pcm(n, rate, channels)) for n in BUILT_IN}
         except pygame.error as error:
             self.close()
-            message = f"no audio device ({error}): display only, retrying every {RETRY_EVERY:g} s"
-            self.once.warn("device", message)
+            if self.quiet_since is None:  # in a routine: look again at every check
+                self.retry_at = now + RETRY_IN_ROUTINE
+            self.once.warn("device", f"no audio device ({error}): display only, retrying")
             return
         self.open = True
         if self.once.forget("device", "lost"):  # a later loss is logged again, once
@@ -161,6 +167,8 @@ class Mixer:
         present = self._present()
         if self.open and present is False:
             self.lost("the audio device disappeared")
+        elif self.open and self.running() is False:
+            self.lost("the sound server or the device stopped")
         elif not self.open and now >= self.retry_at and present is not False:
             self.reopen(now)
 
@@ -223,6 +231,10 @@ class Mixer:
 
         if self.open:
             self.guard(play)
+
+    def running(self) -> bool | None:
+        """Whether SDL still runs the open device (False: the sound server went away)."""
+        return self.device_running() if pygame.mixer.get_init() else None
 
     def _present(self) -> bool | None:
         """Whether our output is listed (any, for the default one); None when SDL cannot
