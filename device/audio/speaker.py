@@ -99,11 +99,15 @@ class Speaker(Output):
             self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
             self._thread.start()
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
         """Render every phrase of ``routines`` in a worker; ``ready`` is set when done."""
         routines = dict(routines)
         self.ready.clear()
-        self._render.request(lambda length: library_phrases(routines.values(), length))
+        self._render.request(
+            lambda length: library_phrases(routines.values(), length) | set(phrases)
+        )
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         with self._lock:

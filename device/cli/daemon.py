@@ -1,22 +1,19 @@
-"""Sub-commands for the daemon: run, ctl, demo, history."""
+"""Sub-commands for the daemon: run, ctl, demo."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import logging
 import os
 import signal
-import sys
 from collections.abc import Callable
 
 from device.cli.routines import configured
 from device.clock import Clock, MonotonicClock
 from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
 from device.config.schema import Config
-from device.core.durations import format_clock
 from device.core.outputs import Output
 from device.core.session import State, StateChanged, StepStarted
 from device.daemon.board import MockPins
@@ -47,13 +44,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     ctl.add_argument("cmd", choices=list(COMMANDS), metavar="CMD", help=", ".join(COMMANDS))
     ctl.add_argument("arg", nargs="?", metavar="NAME|BUTTON", help="routine or button name")
     ctl.add_argument("--hold", type=float, metavar="SECONDS", help="press: hold this long")
+    ctl.add_argument("--from", dest="start", metavar="DATE", help="program-start: day 1")
     ctl.add_argument("--socket", metavar="PATH", help="control socket (default: see README)")
     ctl.set_defaults(run=run_ctl)
     demo = commands.add_parser("demo", help="a one-minute first run in simulation; ends by itself")
     demo.set_defaults(run=run_demo)
-    history = commands.add_parser("history", help="the sessions done, newest last")
-    history.add_argument("--limit", type=int, default=20, metavar="N", help="last N (default 20)")
-    history.set_defaults(run=run_history)
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -171,8 +166,10 @@ def _handle_signals(loop: Loop, stack: contextlib.ExitStack) -> None:
 
 def run_ctl(args: argparse.Namespace) -> int:
     message: dict = {"cmd": args.cmd}
-    if args.cmd in ("start", "select") and args.arg:
+    if args.cmd in ("start", "select", "program-start") and args.arg:
         message["name"] = args.arg
+    if args.cmd == "program-start" and args.start:
+        message["from"] = args.start
     if args.cmd == "select" and not args.arg:
         raise MassageTimerError("select needs a routine name")
     if args.cmd == "press":
@@ -181,11 +178,22 @@ def run_ctl(args: argparse.Namespace) -> int:
         message["button"] = args.arg
         if args.hold is not None:
             message["hold"] = args.hold
-    path = socket_path(args.socket or _configured_socket(args), for_client=True)
+    reply = ask_daemon(args, message)
+    if args.cmd == "status":
+        print(json.dumps(reply["status"], indent=2))
+    elif args.cmd == "reload":
+        print("\n".join(reply.get("problems", [])) or f"{len(reply['routines'])} routines")
+    return 0
+
+
+def ask_daemon(args: argparse.Namespace, message: dict) -> dict:
+    """The daemon's reply to ``message``; MassageTimerError if it failed or is not there
+    (DaemonAbsent, a kind of it, when no daemon is running)."""
+    path = socket_path(getattr(args, "socket", None) or _configured_socket(args), for_client=True)
     try:
         reply = request(path, message)
     except (FileNotFoundError, ConnectionRefusedError):
-        raise MassageTimerError(f"the daemon is not running (no socket at {path})") from None
+        raise DaemonAbsent(f"the daemon is not running (no socket at {path})") from None
     except PermissionError:
         raise MassageTimerError(
             f"permission denied on {path}: you need the massage-timer group; if the installer "
@@ -193,11 +201,11 @@ def run_ctl(args: argparse.Namespace) -> int:
         ) from None
     if not reply.get("ok"):
         raise MassageTimerError(reply.get("error", "failed"))
-    if args.cmd == "status":
-        print(json.dumps(reply["status"], indent=2))
-    elif args.cmd == "reload":
-        print("\n".join(reply.get("problems", [])) or f"{len(reply['routines'])} routines")
-    return 0
+    return reply
+
+
+class DaemonAbsent(MassageTimerError):
+    """No daemon answers on the control socket."""
 
 
 def _configured_socket(args: argparse.Namespace) -> str:
@@ -239,19 +247,3 @@ def _script_demo(loop: Loop) -> None:
         if not output.wait_ready(DEMO_READY_WAIT):
             log.warning("speech is still being prepared; starting anyway")
     loop.post(Request({"cmd": "start", "name": "demo"}, lambda answer: None))
-
-
-def run_history(args: argparse.Namespace) -> int:
-    store = StateStore(state_folder(configured(args).daemon.state))
-    sessions, skipped = store.log.read()
-    shown = sessions[-args.limit :] if args.limit > 0 else sessions
-    if not shown:
-        print("no sessions yet", file=sys.stderr)
-    for session in shown:
-        when = dt.datetime.fromtimestamp(session.started).strftime("%Y-%m-%d %H:%M")
-        length = format_clock(int(session.seconds))  # whole seconds done
-        how = "completed" if session.completed else "cut short" if session.partial else "stopped"
-        print(f"{when}  {session.routine:<28} {length:>6}  {how}")
-    if skipped:
-        print(f"note: {skipped} lines skipped: not session records", file=sys.stderr)
-    return 0

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from device import __version__
-from device.cli import audio, daemon, doctor, edit, routines, screen, system
+from device.cli import audio, daemon, doctor, edit, progress, routines, screen, system
 from device.exc import MassageTimerError
 
-COMMAND_GROUPS = (routines, edit, audio, daemon, screen, doctor, system)
+COMMAND_GROUPS = (routines, edit, audio, daemon, progress, screen, doctor, system)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ Buttons, the control socket and the keyboard all arrive here as input names
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from device.core.routine import Routine
 from device.core.session import Action, Command, Say, Session, State
@@ -50,6 +51,16 @@ class Controller:
         self.awake_until = float("-inf")
         self.program_line = ""
         self.warnings = 0
+        self.due: tuple[str, tuple[str, ...]] = ("", ())  # today's program session, if to do
+        self.picked = False  # a routine chosen with NEXT/PREV since: PLAY plays that instead
+        self.sitting: tuple[str, tuple[str, ...]] = ("", ())  # the program session running
+        self.queue: list[str] = []  # its routines still to come
+
+    def set_due(self, title: str, routines: tuple[str, ...]) -> None:
+        """Today's program session (title, routines), or ("", ()) when none is to do."""
+        if (title, routines) != self.due:
+            self.picked = False
+        self.due = (title, routines)
 
     # -- the outside world ------------------------------------------------------
 
@@ -65,8 +76,18 @@ class Controller:
         if name not in self.routines:
             raise UnknownRoutineError(name, self.routines)
         self.selected = self.preferred = name
+        self.picked = True
         self.wake(now)
         return [Say(self.planner(self.routines[name]).intro[0].content, RANK_STEP, now)]
+
+    def start_sitting(self, title: str, routines: tuple[str, ...], now: float) -> list[Action]:
+        """Run ``routines`` in order as one session; each one's intro speaks the boundary."""
+        missing = [name for name in routines if name not in self.routines]
+        if missing or not routines:
+            raise UnknownRoutineError(missing[0] if missing else "", self.routines)
+        actions = self.start(routines[0], now)
+        self.sitting, self.queue = (title, routines), list(routines[1:])
+        return actions
 
     def start(self, name: str, now: float) -> list[Action]:
         """Start ``name`` (or the selected routine), replacing any running session."""
@@ -74,6 +95,7 @@ class Controller:
         if name not in self.routines:
             raise UnknownRoutineError(name, self.routines)
         self.selected = self.preferred = name
+        self.sitting, self.queue = ("", ()), []
         self.session = Session(self.planner(self.routines[name]))
         self.wake(now)
         return self.session.handle(Command.START, now)
@@ -96,9 +118,19 @@ class Controller:
             return []
         actions = self.session.handle(Command.TICK, now)
         if self.session.state is State.DONE:
-            self.session = None
-            self.wake(now)
+            return actions + self._after_routine(now)
         return actions
+
+    def _after_routine(self, now: float) -> list[Action]:
+        """A routine reached its end: the next of the session, or back to idle."""
+        if self.queue:
+            sitting, queue = self.sitting, self.queue
+            actions = self.start(queue[0], now)
+            self.sitting, self.queue = sitting, queue[1:]
+            return actions
+        self.session, self.sitting = None, ("", ())
+        self.wake(now)
+        return []
 
     def next_deadline(self, now: float) -> float | None:
         deadlines = [self.session.next_deadline()] if self.session else []
@@ -113,15 +145,37 @@ class Controller:
 
     def view(self, now: float) -> RoutineView | IdleView:
         if self.session and self.running:
-            return self.session.view(now)
+            return self._session_view(now)
         routine = self.routines.get(self.selected)
+        title = routine.title if routine else "No routines"
+        length = self.planner(routine).total if routine else 0.0
+        if self._plays_due:  # PLAY starts today's program session: show that
+            names = self.due[1]
+            title = self.due[0] or self.routines[names[0]].title
+            length = sum(self.planner(self.routines[name]).total for name in names)
         return IdleView(
             awake=now < self.awake_until,
-            routine_title=routine.title if routine else "No routines",
-            routine_length=self.planner(routine).total if routine else 0.0,
+            routine_title=title,
+            routine_length=length,
             program=self.program_line,
             warnings=self.warnings,
         )
+
+    def _session_view(self, now: float) -> RoutineView:
+        """A routine of a program session is titled as part of it: ``Jaw · 2/4 Cheeks``."""
+        assert self.session is not None
+        view = self.session.view(now)
+        title, routines = self.sitting
+        if len(routines) < 2:
+            return view
+        part = len(routines) - len(self.queue)
+        return replace(view, title=f"{title or 'Session'} · {part}/{len(routines)} {view.title}")
+
+    @property
+    def _plays_due(self) -> bool:
+        """PLAY on the idle screen starts today's program session (unless NEXT chose)."""
+        names = self.due[1]
+        return bool(names) and not self.picked and all(n in self.routines for n in names)
 
     # -- inputs -----------------------------------------------------------------
 
@@ -130,11 +184,15 @@ class Controller:
         # "start" during a routine only un-pauses it; PLAY's toggle would pause it.
         command = Command(name) if name != "start" else Command.RESUME
         actions = self.session.handle(command, now)
+        if name == "stop":
+            self.queue = []  # STOP ends the whole session, not only this routine
         if self.session.state is State.DONE:
-            self.session = None
+            return actions + self._after_routine(now)
         return actions
 
     def _idle_input(self, name: str, now: float) -> list[Action]:
+        if name in ("play", "start") and self._plays_due:
+            return self.start_sitting(*self.due, now)
         if name in ("play", "start") and self.selected:
             return self.start(self.selected, now)
         if name in ("next", "prev") and self.routines:

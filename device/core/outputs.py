@@ -26,8 +26,11 @@ class Output(Protocol):
     def start(self) -> None:
         """Open the device (called in order at daemon start)."""
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
-        """Get ready for these routines (speech renders phrases in a worker)."""
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
+        """Get ready for these routines and other ``phrases`` (a program's closing words):
+        speech renders them in a worker."""
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         """Carry out the session's actions (say, sound, step and state changes)."""
@@ -85,8 +88,10 @@ class Outputs:
     def append(self, output: Output) -> None:
         self.items.append(output)
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
-        self._each("prepare", lambda output: output.prepare(routines))
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
+        self._each("prepare", lambda output: output.prepare(routines, phrases))
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         self._each("perform", lambda output: output.perform(actions, now))
@@ -120,14 +125,18 @@ class RecordingOutput(Output):
     def __init__(self) -> None:
         self.started = self.stopped = False
         self.prepared: list[list[str]] = []
+        self.phrases: frozenset[str] = frozenset()  # the other phrases last prepared
         self.actions: list[tuple[float, Action]] = []
         self.views: list[tuple[float, View]] = []
 
     def start(self) -> None:
         self.started = True
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
         self.prepared.append(sorted(routines))
+        self.phrases = phrases
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         self.actions.extend((now, action) for action in actions)

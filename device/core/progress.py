@@ -10,7 +10,7 @@ The rules that keep a Pi's unreliable clock from counting a day twice or losing 
 - Today is the wall clock's local date. A session dated after today (stamped while the
   clock ran ahead, or seen after a jump backwards) is ignored until today reaches it:
   it is kept, not lost, and never fills a missed day it did not happen on.
-- A date before ``CLOCK_FLOOR`` is a Pi that has not set its clock yet: no arithmetic.
+- A date before ``CLOCK_FLOOR`` (2020) is a Pi that has not set its clock yet: no arithmetic.
 - Paused days belong to no program day: they neither count, nor break the streak.
 """
 
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from device.core.program import Program, Today
 
-CLOCK_FLOOR = dt.date(2025, 1, 1)  # an earlier date is an unsynced clock, not a real day
+CLOCK_FLOOR = dt.date(2020, 1, 1)  # an earlier date is an unsynced clock, not a real day
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -55,6 +55,19 @@ class Enrolment:
 
     def paused_on(self, day: dt.date) -> bool:
         return any(first <= day and (end is None or day < end) for first, end in self.pauses)
+
+    def pause(self, day: dt.date) -> Enrolment:
+        """Paused from ``day`` on (today's session is not asked for); ValueError if paused."""
+        if self.paused:
+            raise ValueError(f"the program is already paused (since {self.pauses[-1][0]})")
+        return replace(self, pauses=(*self.pauses, (max(day, self.start), None)))
+
+    def resume(self, day: dt.date) -> Enrolment:
+        """Following again from ``day``; ValueError if not paused."""
+        if not self.paused:
+            raise ValueError("the program is not paused")
+        first = self.pauses[-1][0]
+        return replace(self, pauses=(*self.pauses[:-1], (first, max(day, first))))
 
     def number(self, day: dt.date) -> int:
         """The program day of ``day`` (from 1); 0 before the start or on a paused day."""
@@ -161,3 +174,42 @@ class _Calendar:
             if self.session(day):
                 return day
         return None
+
+
+def program_line(seen: Progress, title: str, minutes: int) -> str:
+    """The idle screen's line: ``Week 3 · Day 17 · 12-day streak · today: Jaw, 30 min``;
+    ``title`` and ``minutes`` describe today's session."""
+    if seen.clock_unset:
+        return "Program: waiting for the clock to be set"
+    if seen.paused:
+        return "Program paused"
+    if seen.plan.starts:
+        return f"Program starts {seen.plan.starts:%a %d %b}"
+    if not seen.day:
+        return "Program complete"
+    parts = [f"Week {seen.plan.week}", f"Day {seen.day}"]
+    parts += [f"{seen.streak}-day streak"] if seen.streak else []
+    if seen.done:
+        parts.append("done today ✓")
+    elif seen.rest:
+        parts.append("today: rest")
+    else:
+        parts.append(f"today: {title}, {minutes} min" if minutes else f"today: {title}")
+    return " · ".join(parts)
+
+
+def closing_words(seen: Progress, today: dt.date) -> tuple[str, ...]:
+    """What the voice says when today's session is done: short, true, pre-renderable."""
+    if not seen.next_session:
+        return (f"That's day {seen.day}.", "That was the last session of the program. Well done.")
+    ahead = (seen.next_session - today).days
+    when = "tomorrow" if ahead == 1 else f"on {seen.next_session:%A}"
+    return (f"That's day {seen.day}.", f"See you {when}.")
+
+
+def closing_phrases(program: Program) -> set[str]:
+    """Every phrase ``closing_words`` can say for ``program``: the speech cache renders them."""
+    days = {f"That's day {n}." for n in range(1, program.weeks * 7 + 1)}
+    weekdays = {f"See you on {dt.date(2026, 1, 5 + n):%A}." for n in range(7)}
+    ending = "That was the last session of the program. Well done."
+    return days | weekdays | {"See you tomorrow.", ending}

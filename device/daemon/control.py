@@ -42,6 +42,10 @@ COMMANDS = {
     "select": ("name",),
     "reload": (),
     "press": ("button", "hold"),
+    "program-start": ("name", "from"),
+    "program-pause": (),
+    "program-resume": (),
+    "program-leave": (),
 }
 MAX_LINE = 4096
 REPLY_TIMEOUT = 5.0
@@ -74,7 +78,7 @@ def check_request(request: object) -> dict:
     extra = set(request) - {"cmd", *COMMANDS[request["cmd"]]}
     if extra:
         raise ValueError(f"unexpected field(s) for {request['cmd']}: {', '.join(sorted(extra))}")
-    for key in ("name", "button"):
+    for key in ("name", "button", "from"):
         if key in request and not isinstance(request[key], str):
             raise ValueError(f'"{key}" must be a string')
     hold = request.get("hold")

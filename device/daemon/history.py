@@ -20,6 +20,7 @@ joined by the next record, which starts on a line of its own.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import json
 import logging
@@ -76,6 +77,12 @@ class Session:
 
 def _number(value: object) -> bool:
     return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def utc_offset(wall: float) -> int:
+    """Seconds east of UTC of this machine's local time at wall-clock second ``wall``."""
+    offset = dt.datetime.fromtimestamp(wall).astimezone().utcoffset()
+    return int(offset.total_seconds()) if offset else 0
 
 
 class History:

@@ -25,6 +25,7 @@ from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
 from device.core.view import IdleView
 from device.daemon.board import Board
 from device.daemon.control import EventLog
+from device.daemon.following import Change
 from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Request, Stop
 from device.daemon.library import Library
 from device.daemon.notify import Notifier
@@ -198,6 +199,8 @@ class Loop:
             for listener in self.listeners:
                 listener(actions, now)
         status = self.tracker.follow(self.controller, actions, now)
+        if self.tracker.ended:  # a session ended: the program's day may be done now
+            self._perform(self.tracker.closing(self.controller, now), now)
         if status:
             self.notifier.status(status)
             if self.board:
@@ -279,13 +282,18 @@ class Loop:
         # replaces its waiting announcement rather than adding another
         self.unsaid = [name for name in self.unsaid if name in loaded.broken]
         self.unsaid += [name for name in loaded.newly_broken if name not in self.unsaid]
-        wanted = dict(loaded.routines)
-        if self.controller.session and self.controller.running:
-            wanted[RUNNING] = self.controller.session.timeline.routine
-        self.outputs.prepare(wanted)
+        self._prepare()
         problems = [str(p) for p in loaded.problems]
         self.events.log("reload", now, routines=sorted(loaded.routines), problems=problems)
         return {"ok": True, "routines": sorted(loaded.routines), "problems": problems}
+
+    def _prepare(self) -> None:
+        """Render what may be said: the routines (the running one's version too) and the
+        followed program's closing words."""
+        wanted = dict(self.controller.routines)
+        if self.controller.session and self.controller.running:
+            wanted[RUNNING] = self.controller.session.timeline.routine
+        self.outputs.prepare(wanted, self.tracker.program.phrases())
 
     def _expire_offer(self, now: float) -> None:
         """The resume window has passed: the offer goes (later if the wall clock moved)."""
@@ -299,7 +307,7 @@ class Loop:
 
     def _arm_day_timer(self) -> None:
         """With a program, the idle line follows the calendar: look again after midnight."""
-        if self._day_timer or not self.tracker.program[0]:
+        if self._day_timer or self.tracker.program.enrolment is None:
             return
         self._day_timer = True
 
@@ -331,15 +339,31 @@ class Loop:
             case "press":
                 hold = request.get("hold")
                 return press(self.board, request.get("button", ""), hold, self.decoder, self.after)
+            case "start" if not request.get("name"):
+                self.apply_input("start", now)  # like PLAY: today's program session first
             case "start":
                 tracker.before_input(controller, "start", now)
-                self.actions += controller.start(request.get("name") or "", now)
+                self.actions += controller.start(request["name"], now)
             case "select":
                 self.actions += controller.select(request.get("name") or "", now)
             case "resume" if tracker.place and not controller.running:
                 self.actions += tracker.answer_offer(controller, True, now)
+            case "program-start" | "program-pause" | "program-resume" | "program-leave":
+                return self._change_program(request, now)
             case command:
                 self.apply_input(command, now)
+        return {"ok": True, "status": self.status(now)}
+
+    def _change_program(self, request: dict, now: float) -> dict:
+        """``ctl program-start NAME [--from DATE]``, ``program-pause|resume|leave``."""
+        action = Change(request["cmd"].removeprefix("program-"))
+        try:
+            self.tracker.program.change(action, request.get("name", ""), request.get("from", ""))
+        except (ValueError, OSError) as error:
+            return {"ok": False, "error": str(error)}
+        self.tracker.refresh_program(self.controller)
+        self._arm_day_timer()
+        self._prepare()  # another program: other closing words to render
         return {"ok": True, "status": self.status(now)}
 
     def status(self, now: float) -> dict:

@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from device.atomic import write_atomic
-from device.core.session import Command, State, StepStarted
-from device.daemon.history import HISTORY_FILE, History, Session
+from device.core.session import Command, Say, State, StepStarted
+from device.core.timeline import RANK_STEP
+from device.daemon.following import Following
+from device.daemon.history import HISTORY_FILE, History, Session, utc_offset
 
 __all__ = ["HISTORY_FILE", "Place", "StateStore", "Tracker", "write_atomic"]
 log = logging.getLogger(__name__)
@@ -54,12 +56,6 @@ def _checked(data: object) -> Place:
     if not (texts and numbers and flags):
         raise TypeError(f"a field has the wrong type: {str(data)[:200]}")
     return place
-
-
-def utc_offset(wall: float) -> int:
-    """Seconds east of UTC of this machine's local time at wall-clock second ``wall``."""
-    offset = dt.datetime.fromtimestamp(wall).astimezone().utcoffset()
-    return int(offset.total_seconds()) if offset else 0
 
 
 def _finite(value: object) -> bool:
@@ -143,11 +139,13 @@ class Tracker:
         self.wall = store.wall if store else time.time  # the calendar, injectable for tests
         self.window = window
         self.place = store.start_up(window) if store else None  # the resume offer
-        self.program = program  # (name, first day as YYYY-MM-DD) from the config
-        self.programs: dict = {}  # the programs of the last load
+        self.program = Following(  # the config's (name, first day): with no program.json
+            store.folder if store else None, program, self.history, self.wall
+        )
         self.session = None
         self.started = (0.0, 0.0)  # (wall, monotonic) when the tracked session began
         self.stopped = False
+        self.ended = False  # a session just ended: time to look at the program's day
         self.text = ""
         self.retry_at: float | None = None  # when to write held-back history again
 
@@ -212,16 +210,21 @@ class Tracker:
         return actions
 
     def refresh_program(self, controller, programs: dict | None = None) -> None:
-        """The idle screen's line: ``Week 9 · every other day · today: rest``."""
-        self.programs = self.programs if programs is None else programs
-        name, first = self.program
-        try:
-            begun = dt.date.fromisoformat(first)
-        except ValueError:
-            begun = None
-        found = self.programs.get(name) if name else None
-        today = dt.datetime.fromtimestamp(self.wall()).date()
-        controller.program_line = found.today(begun, today).summary if found and begun else ""
+        """The idle line (``Week 3 · Day 17 · 12-day streak · today: Jaw, 30 min``) and
+        today's session for PLAY."""
+        self.program.refresh(programs)
+        controller.program_line = self.program.line(controller.routines)
+        controller.set_due(*self.program.due())
+
+    def closing(self, controller, now: float) -> list[Say]:
+        """Once today's program session is done: "That's day 17." "See you on Thursday." """
+        self.ended = False
+        words = self.program.closing()
+        self.refresh_program(controller)
+        return [Say(text, RANK_STEP, now) for text in words]
+
+    def history(self) -> list:
+        return self.store.history() if self.store else []
 
     def until_tomorrow(self) -> float:
         """Seconds to just after the next local midnight; at most an hour, because a Pi's
@@ -245,7 +248,7 @@ class Tracker:
             status |= {"step_name": view.step_name, "side": view.side}
             status |= {"step_left": round(view.step_left, 1)}
             status["routine_left"] = round(view.routine_left, 1)
-        return status
+        return status | self.program.status(controller.routines)
 
     def _switch(self, current, now: float) -> None:
         old, self.session = self.session, current
@@ -256,6 +259,7 @@ class Tracker:
             self.store.record(old.timeline.routine.name, wall, now - began, completed)
             if current is None:
                 self.store.clear()
+                self.ended = True
         self.stopped = False
         if current is not None:
             self.place = None

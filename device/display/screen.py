@@ -137,7 +137,9 @@ class Screen(Output):
         self.panel = self._find_panel()
         log.info("panel power: %s", self.panel.name if self.panel else "none (dark is drawn black)")
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
         """Nothing to prepare: fonts are fitted on the first frame of each step."""
 
     def perform(self, actions: Sequence[Action], now: float) -> None:

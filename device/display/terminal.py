@@ -64,7 +64,9 @@ class TerminalOutput(Output):
     def start(self) -> None:
         """Nothing to open; a terminal is always there."""
 
-    def prepare(self, routines: Mapping[str, Routine]) -> None:
+    def prepare(
+        self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
+    ) -> None:
         """Nothing to prepare."""
 
     def perform(self, actions: Sequence[Action], now: float) -> None:

@@ -8,7 +8,15 @@ import datetime as dt
 import pytest
 
 from device.core.program import Phase, Program, Sitting
-from device.core.progress import Enrolment, Practice, local_day, progress
+from device.core.progress import (
+    Enrolment,
+    Practice,
+    closing_phrases,
+    closing_words,
+    local_day,
+    program_line,
+    progress,
+)
 
 START = dt.date(2026, 1, 5)  # a Monday
 A, B = Sitting(("a",)), Sitting(("b1", "b2"), "B")
@@ -140,7 +148,45 @@ def test_a_forward_jump_and_back_does_not_fill_a_missed_day():
     assert back.missed == 1 and back.streak == 0
 
 
-@pytest.mark.parametrize("year", [1970, 2000, 2024])
+@pytest.mark.parametrize("year", [1970, 2000, 2019])
 def test_an_unset_clock_gives_no_arithmetic(year):
     seen = progress(PROGRAM, Enrolment("p", START), did(1, 2), dt.date(year, 1, 1))
     assert seen.clock_unset and seen.day == 0 and seen.streak == 0
+
+
+def test_pause_and_resume_shift_the_program_days():
+    enrolment = ENROLLED.pause(day(3))
+    assert enrolment.paused and at(4, [], enrolment).day == 0
+    enrolment = enrolment.resume(day(5))
+    assert not enrolment.paused and at(5, [], enrolment).day == 3
+    with pytest.raises(ValueError, match="not paused"):
+        enrolment.resume(day(6))
+    with pytest.raises(ValueError, match="already paused"):
+        enrolment.pause(day(6)).pause(day(7))
+
+
+def test_the_idle_line_for_scripted_histories():
+    assert program_line(at(1, []), "A", 30) == "Week 1 · Day 1 · today: A, 30 min"
+    assert (
+        program_line(at(3, did(1, 2, 3)), "A", 30) == "Week 1 · Day 3 · 3-day streak · done today ✓"
+    )
+    both = did(*range(1, 15)) + did(15, routines=("b1", "b2"))
+    assert program_line(at(16, both), "B", 0) == "Week 3 · Day 16 · 16-day streak · today: rest"
+    assert program_line(at(17, both), "B", 0) == "Week 3 · Day 17 · 16-day streak · today: B"
+    assert program_line(at(29, both), "", 0) == "Program complete"
+    assert program_line(at(5, [], ENROLLED.pause(day(4))), "A", 30) == "Program paused"
+    ahead = progress(PROGRAM, Enrolment("p", day(3)), [], day(1))
+    assert program_line(ahead, "A", 30) == "Program starts Wed 07 Jan"
+
+
+def test_closing_words_name_the_next_session_day_and_are_all_renderable():
+    daily = at(3, did(1, 2, 3))
+    assert closing_words(daily, day(3)) == ("That's day 3.", "See you tomorrow.")
+    other = at(15, did(*range(1, 15)) + did(15, routines=("b1", "b2")))
+    assert closing_words(other, day(15)) == ("That's day 15.", "See you on Wednesday.")
+    last = at(27, [])
+    assert closing_words(last, day(27))[1].startswith("That was the last session")
+    phrases = closing_phrases(PROGRAM)
+    assert len(phrases) == 28 + 7 + 2
+    for seen, today in ((daily, day(3)), (other, day(15)), (last, day(27))):
+        assert set(closing_words(seen, today)) <= phrases
