@@ -223,8 +223,15 @@ class Tracker:
         self.refresh_program(controller)
         return [Say(text, RANK_STEP, now) for text in words]
 
-    def history(self) -> list:
-        return self.store.history() if self.store else []
+    def history(self) -> list[Session]:
+        """The sessions so far, those a full disk holds back too; none if unreadable."""
+        if not self.store:
+            return []
+        try:
+            return self.store.history() + list(self.store.log.waiting)
+        except OSError as error:
+            log.warning("cannot read the history for the program's day: %s", error)
+            return list(self.store.log.waiting)
 
     def until_tomorrow(self) -> float:
         """Seconds to just after the next local midnight; at most an hour, because a Pi's
