@@ -22,6 +22,7 @@ from device.core.catalog import routine_files
 from device.core.routine import Routine, load_routine, routine_name
 from device.core.tomlsource import MAX_FILE_BYTES
 from device.exc import InvalidFileError
+from device.once import Once
 
 log = logging.getLogger(__name__)
 LAST_GOOD_FOLDER = "last-good"
@@ -34,6 +35,7 @@ class LastGood:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._kept: dict[str, Routine] = {}  # what is on disk already, as loaded
+        self._once = Once(log)  # a read-only state folder is said once, not at each reload
 
     def keep(self, routines: Mapping[str, Routine]) -> None:
         """Copy each routine's file whose text is new; a failure is logged, never raised."""
@@ -44,7 +46,8 @@ class LastGood:
                 if self._copy(name, Path(routine.path)):
                     self._kept[name] = routine
             except OSError as error:
-                log.warning("cannot keep the last good version of %s: %s", name, error)
+                message = f"cannot keep last good versions (first: {name}): {error}"
+                self._once.warn(str(error.errno), message)
 
     def recall(self, name: str) -> Routine | None:
         """The kept version of ``name``, if there is one and it still loads."""

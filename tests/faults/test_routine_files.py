@@ -82,3 +82,12 @@ def test_a_file_that_breaks_between_the_check_and_the_copy_is_not_kept(tmp_path)
     last_good.keep(loaded.routines)
     assert sorted(os.listdir(keep)) == ["jawline-and-chin.toml"]
     assert last_good.recall("demo") is None
+
+
+def test_a_state_folder_that_cannot_be_written_is_said_once_and_loses_nothing(tmp_path, caplog):
+    folder = routines_dir(tmp_path)
+    (tmp_path / "state").write_text("")  # a file where the state folder should be
+    library = Library(folder, LastGood(tmp_path / "state" / "last-good"))
+    for _ in range(3):
+        assert sorted(library.load().routines) == ["demo", "jawline-and-chin"]
+    assert caplog.text.count("cannot keep last good versions") == 1
