@@ -38,6 +38,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402 -- after the SDL environment is set
 
+from device.audio.engines import Espeak  # noqa: E402
 from device.audio.mixer import IDLE_CLOSE  # noqa: E402
 from device.audio.speaker import LOADED, Speaker  # noqa: E402
 from device.audio.speech import SpeechCache  # noqa: E402
@@ -304,7 +305,7 @@ def reload_cost(config, folder: Path) -> tuple[int, float]:
 def render_throughput(folder: Path) -> tuple[int, float]:
     catalog = load_catalog([BUNDLED_ROUTINES])
     phrases = set().union(*(all_phrases(plan(r)) for r in catalog.routines.values()))
-    cache = SpeechCache(folder, "en", 150)
+    cache = SpeechCache(folder, Espeak("en", 150))
     started = time.perf_counter()
     report = cache.render(sorted(phrases))
     return len(report.rendered), time.perf_counter() - started

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from device.audio.engines import Espeak  # noqa: E402
 from device.audio.speech import SpeechCache  # noqa: E402
 from tests.audio_helpers import espeak_cli_length  # noqa: E402
 
@@ -36,7 +37,7 @@ TOLERANCE = 0.10  # a render this far from the reference length is at the wrong 
 def render_fresh(folder: Path, rate: int) -> tuple[float | None, list[str]]:
     """Length of the phrase rendered by a new cache (and so a new worker process), None
     if it failed, and why any synthesis had to be done again."""
-    cache = SpeechCache(folder, VOICE, rate)
+    cache = SpeechCache(folder, Espeak(VOICE, rate))
     report = cache.render([PHRASE])
     return cache.length(PHRASE), report.redone.get(PHRASE, [])
 

@@ -2,6 +2,8 @@
 # Install or upgrade massage-timer as a system service, from this checkout:
 #   sudo ./scripts/install-pi.sh            install or upgrade, enable, (re)start the service
 #   sudo ./scripts/install-pi.sh --no-start install or upgrade and enable; do not start it now
+#   sudo ./scripts/install-pi.sh --piper    also the Piper voice ([voice] engine = "piper";
+#                                           ~190 MB, 64-bit only); PIPER=1 does the same
 #
 # Works on Raspberry Pi OS Bookworm (Lite or desktop) and plain Debian 12, arm64 or amd64,
 # on a running system or in a chroot / image build (no step needs a running systemd).
@@ -23,11 +25,14 @@ UNIT=/etc/systemd/system/massage-timer.service
 SERVICE_USER=massage-timer
 GROUPS_NEEDED=(gpio audio video render input) # the unit's SupplementaryGroups
 start_now=yes
-case "${1:-}" in
-  "") ;;
-  --no-start) start_now=no ;;
-  *) echo "usage: sudo $0 [--no-start]" >&2; exit 2 ;;
-esac
+piper=${PIPER:-0}
+for option in "$@"; do
+  case "$option" in
+    --no-start) start_now=no ;;
+    --piper) piper=1 ;;
+    *) echo "usage: sudo $0 [--no-start] [--piper]" >&2; exit 2 ;;
+  esac
+done
 
 say() { echo "install-pi: $*"; }
 die() { echo "install-pi: error: $*" >&2; exit 1; }
@@ -51,6 +56,8 @@ install_packages() {
 
 check_32_bit() {
   [ "$(dpkg --print-architecture)" = armhf ] || return 0
+  [ "$piper" = 0 ] || die "32-bit: Piper and onnxruntime have no armhf wheels; use 64-bit
+  Raspberry Pi OS for the Piper voice, or install without --piper (espeak-ng speaks)."
   grep -qs piwheels /etc/pip.conf ||
     die "32-bit: pygame has no armhf wheel on PyPI. Use 64-bit Raspberry Pi OS, or add
   piwheels (https://www.piwheels.org) to /etc/pip.conf as Raspberry Pi OS does."
@@ -69,8 +76,10 @@ install_code() {
   build=$(mktemp -d)
   tar -C "$source_dir" --exclude=.venv --exclude=.git --exclude=__pycache__ \
     --exclude=build --exclude='*.egg-info' -cf - . | tar -C "$build" -xf -
+  local target=$build
+  [ "$piper" = 1 ] && target="$build[piper]"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
-    --upgrade "$build"
+    --upgrade "$target"
   rm -rf "$build"
   install_lgpio
   install -m 0644 "$source_dir/README.md" "$source_dir/hardware.md" "$PREFIX/"

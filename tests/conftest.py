@@ -101,8 +101,8 @@ def rig(build_rig: Callable[..., Rig]) -> Rig:
 def bundled_speech(tmp_path_factory: pytest.TempPathFactory):
     """Every phrase of the bundled routines rendered with the real espeak-ng (through
     pyttsx3) into a temporary cache, once per test run; returns the config that uses it."""
+    from device.audio.layers import configured_speech
     from device.audio.render import render_settled
-    from device.audio.speech import configured_cache
     from device.core.catalog import load_catalog
     from device.core.timeline import library_phrases
     from tests.audio_helpers import audio_config
@@ -111,7 +111,7 @@ def bundled_speech(tmp_path_factory: pytest.TempPathFactory):
     config = audio_config(tmp_path_factory.mktemp("bundled-speech"))
     routines = load_catalog([ROUTINES]).routines.values()
     _, report = render_settled(
-        configured_cache(config), lambda length: library_phrases(routines, length)
+        configured_speech(config).first, lambda length: library_phrases(routines, length)
     )
     assert not report.failed, report.failed
     return config

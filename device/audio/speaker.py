@@ -20,11 +20,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
+from device.audio.layers import configured_speech
 from device.audio.mixer import CHECK_EVERY, Mixer
 from device.audio.mixer import Output as AudioOutput
 from device.audio.render import RenderWorker
 from device.audio.sounds import resolve_sound
-from device.audio.speech import configured_cache
 from device.clock import Clock
 from device.config.schema import Config
 from device.core.outputs import Output
@@ -51,7 +51,7 @@ class Speaker(Output):
     ) -> None:
         voice, audio = config.voice, config.audio
         self.clock, self.enabled = clock, audio.enabled
-        self.cache = configured_cache(config)
+        self.cache = configured_speech(config)  # each phrase from the best voice that has it
         self.estimate = estimated_length(voice.rate)
         self.quiet = QuietHours.parse(voice.quiet_hours)
         self.volumes = (voice.volume, audio.effects_volume, voice.quiet_volume)
@@ -75,7 +75,7 @@ class Speaker(Output):
         self._files: dict[str, object] = {}  # sound file name -> pygame Sound
         self._lengths: dict[str, float] = {}
         self._reload: list[str] = []  # phrases loaded when the mixer closed, oldest first
-        self._render = RenderWorker(self.cache, self.once, self._rendered)
+        self._render = RenderWorker(self.cache, self.once, self._rendered, self._improved)
         self._thread: threading.Thread | None = None
         self._running = False
 
@@ -85,6 +85,16 @@ class Speaker(Output):
         if lengths:
             self._lengths = lengths
         self.ready.set()
+
+    def _improved(self, text: str, seconds: float) -> None:
+        """From the render thread: ``text`` has a better voice's file now. Its length is
+        swapped in (a new dict, as above) and the old sound dropped, so the next time it
+        is planned and played it is the new file."""
+        with self._lock:
+            lengths = dict(self._lengths)
+            lengths[text] = seconds
+            self._lengths = lengths
+            self._speech.pop(text, None)
 
     # -- the Output protocol -------------------------------------------------
 
@@ -102,12 +112,18 @@ class Speaker(Output):
     def prepare(
         self, routines: Mapping[str, Routine], phrases: frozenset[str] = frozenset()
     ) -> None:
-        """Render every phrase of ``routines`` in a worker; ``ready`` is set when done."""
-        routines = dict(routines)
+        """Render every phrase of ``routines`` and ``phrases`` in a worker, the first
+        routine's first (the daemon puts the running or selected one there); ``ready`` is
+        set when the first voice has them all (a better voice follows, phrase by phrase)."""
+        ordered, extra = list(routines.values()), set(phrases)
+
+        def wanted(length: Callable[[str], float]) -> list[str]:
+            first = library_phrases(ordered[:1], length)
+            rest = library_phrases(ordered, length) | extra
+            return [*sorted(first), *sorted(rest - first)]
+
         self.ready.clear()
-        self._render.request(
-            lambda length: library_phrases(routines.values(), length) | set(phrases)
-        )
+        self._render.request(wanted)
 
     def perform(self, actions: Sequence[Action], now: float) -> None:
         with self._lock:
@@ -154,6 +170,10 @@ class Speaker(Output):
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self.ready.wait(timeout)
+
+    def wait_voices(self, timeout: float | None = None) -> bool:
+        """Wait until a better voice (Piper) has rendered, or failed, every phrase too."""
+        return self._render.idle.wait(timeout)
 
     def press_feedback(self) -> None:
         """A short click the moment a button is pressed (the daemon calls this first);

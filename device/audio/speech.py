@@ -1,10 +1,12 @@
-"""Phrase -> WAV cache, rendered with pyttsx3 (espeak-ng) before a routine starts.
+"""Phrase -> WAV cache, rendered by one speech engine before a routine starts.
 
 The live path only plays files from here. Rendering runs in a child process
-(``python -m device.audio.synth VOICE RATE``, see synth.py): espeak-ng initialises
-once per process, its callback is global, and a hung synthesis can then be killed
-with a timeout instead of freezing the daemon. Files are named by a hash of the
-text, voice, rate and engine version, so a change to any of them renders afresh.
+(``python -m device.audio.synth VOICE RATE`` for espeak-ng, see synth.py; Piper's is
+piper_synth.py): espeak-ng initialises once per process, its callback is global, and a
+hung synthesis can then be killed with a timeout instead of freezing the daemon. Files
+are named by a hash of the text, the engine, its version and settings (voice, rate,
+pace...), so a change to any of them renders afresh. engines.py has the engines;
+layers.py plays each phrase from the best engine that has rendered it.
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 from device.audio.synth import Renderer
-from device.config.paths import cache_folder
-from device.config.schema import Config
-from device.core.timeline import estimated_length
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,9 @@ def engine_version() -> str:
     return f"pyttsx3-{metadata.version('pyttsx3')}+espeak-ng-{espeak}"
 
 
-def cache_key(text: str, voice: str, rate: int, engine: str) -> str:
-    blob = json.dumps([text, voice, rate, engine, FORMAT], ensure_ascii=False).encode()
+def cache_key(text: str, engine: list[object]) -> str:
+    """The file name of ``text`` rendered by an engine with these settings (its ``key``)."""
+    blob = json.dumps([text, *engine, FORMAT], ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
@@ -87,26 +88,46 @@ class RenderReport:
     redone: dict[str, list[str]] = field(default_factory=dict)
 
 
+class Engine(Protocol):
+    """A speech engine (see engines.py): its renderer child, key, pace and render time."""
+
+    name: str
+    plausible: tuple[float, float]  # multiples of the estimate a right render lasts
+    startup: float  # seconds a renderer may take to start and say a short phrase
+    per_second: float  # more seconds it may take for each second of speech
+
+    def command(self, python: str) -> list[str]: ...
+    def problem(self) -> str | None: ...
+    def key(self) -> list[object]: ...
+    def estimate(self) -> Callable[[str], float]: ...
+
+
 class SpeechCache:
-    """A folder of rendered phrases for one voice and rate."""
+    """A folder of phrases rendered by one engine with its settings."""
 
     def __init__(
         self,
         folder: Path,
-        voice: str,
-        rate: int,
+        engine: Engine,
         limit_mb: int = 200,
-        timeout: float = 10.0,
+        timeout: float | None = None,
         python: str = sys.executable,
     ) -> None:
-        self.folder, self.voice, self.rate = Path(folder), voice, rate
+        """``timeout``: seconds a short phrase may take (the engine's own if None); a longer
+        phrase gets the engine's ``per_second`` more for each second it should last."""
+        self.folder, self.engine = Path(folder), engine
         self.limit = limit_mb * 1024 * 1024
-        self.timeout, self.python = timeout, python
-        self.estimate = estimated_length(rate)
+        self.startup = engine.startup if timeout is None else timeout
+        self.python = python
+        self.estimate = engine.estimate()
+        self._key = engine.key()
 
     def path_for(self, text: str) -> Path:
-        key = cache_key(text, self.voice, self.rate, engine_version())
-        return self.folder / f"{key}.wav"
+        return self.folder / f"{cache_key(text, self._key)}.wav"
+
+    def timeout(self, text: str) -> float:
+        """Seconds the renderer may take for ``text``: more for a longer phrase."""
+        return self.startup + self.engine.per_second * self.estimate(text)
 
     def cached(self, text: str) -> Path | None:
         """The phrase's file if it is rendered and whole (else it is rendered again)."""
@@ -117,8 +138,14 @@ class SpeechCache:
         """Seconds the rendered phrase lasts, or None if it is not rendered."""
         return _seconds(self.path_for(text))
 
-    def render(self, texts: Iterable[str], progress: Progress | None = None) -> RenderReport:
-        """Render every phrase not already cached; a failure is reported, never raised."""
+    def render(
+        self,
+        texts: Iterable[str],
+        progress: Progress | None = None,
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> RenderReport:
+        """Render every phrase not already cached, in order, until ``interrupted()``; a
+        failure is reported, never raised."""
         report = RenderReport()
         todo = []
         for text in dict.fromkeys(t for t in texts if t.strip()):
@@ -126,9 +153,11 @@ class SpeechCache:
         if not todo:
             return report
         self.folder.mkdir(parents=True, exist_ok=True)
-        renderer = Renderer(self.python, self.voice, self.rate, self.timeout)
+        renderer = Renderer(self.engine.command(self.python))
         try:
             for done, text in enumerate(todo, start=1):
+                if interrupted():
+                    break
                 error = self._render_one(renderer, text, report)
                 if error:
                     report.failed[text] = error
@@ -167,7 +196,7 @@ class SpeechCache:
 
     def _attempt(self, renderer: Renderer, text: str, temp: Path, report: RenderReport) -> float:
         """Seconds of the phrase rendered and trimmed into ``temp``."""
-        outcome = renderer.render(text, temp)
+        outcome = renderer.render(text, temp, self.timeout(text))
         if outcome.redone:
             report.redone.setdefault(text, []).extend(outcome.redone)
         if outcome.error:
@@ -177,7 +206,7 @@ class SpeechCache:
 
     def plausible(self, text: str, seconds: float) -> bool:
         """Whether a phrase rendered this long can be right for its text and rate."""
-        low, high = PLAUSIBLE
+        low, high = self.engine.plausible
         return low * self.estimate(text) <= seconds <= high * self.estimate(text)
 
     def _implausible(self, text: str, seconds: float) -> str:
@@ -201,13 +230,6 @@ class SpeechCache:
                 self.limit // 2**20,
             )
         return removed
-
-
-def configured_cache(config: Config) -> SpeechCache:
-    """The speech cache the config names (the user's cache folder unless it says)."""
-    voice, audio = config.voice, config.audio
-    folder = Path(audio.cache) if audio.cache else cache_folder() / "speech"
-    return SpeechCache(folder, voice.voice, voice.rate, audio.cache_mb)
 
 
 class _RenderFailed(Exception):

@@ -31,9 +31,9 @@ import select
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, Protocol, TextIO
 
 ATTEMPTS = 3  # syntheses per phrase before it is reported as failed
 WAV_HEADER = 44  # bytes: a file no bigger holds no audio
@@ -92,11 +92,17 @@ class Synthesizer:
         return redone[-1]
 
 
-def serve(voice: str, rate: int, requests: Iterable[str], replies: TextIO) -> None:
+class Saver(Protocol):
+    """What a renderer child holds: an engine that saves one phrase to a WAV file."""
+
+    def save(self, text: str, path: str, redone: list[str]) -> str: ...
+
+
+def serve(start: Callable[[], Saver], requests: Iterable[str], replies: TextIO) -> None:
     """Answer each request line; a synthesizer that cannot start fails every phrase."""
     try:
-        synthesizer, broken = Synthesizer(voice, rate), ""
-    except Exception as error:  # no such voice, no espeak-ng: each phrase says why
+        synthesizer, broken = start(), ""
+    except Exception as error:  # no such voice, no engine: each phrase says why
         synthesizer, broken = None, f"{type(error).__name__}: {error}"
     for line in requests:
         request, redone = json.loads(line), []
@@ -129,7 +135,7 @@ def main(argv: list[str]) -> int:
         die_with_parent(int(os.environ[PARENT]))
     replies = sys.stdout
     sys.stdout = sys.stderr  # pyttsx3's espeak driver prints "Audio saved to ..."
-    serve(argv[0], int(argv[1]), sys.stdin, replies)
+    serve(lambda: Synthesizer(argv[0], int(argv[1])), sys.stdin, replies)
     return 0
 
 
@@ -147,19 +153,20 @@ class _ChildFailed(Exception):
 class Renderer:
     """The daemon's end: a child process started on first use and again after it failed."""
 
-    def __init__(self, python: str, voice: str, rate: int, timeout: float) -> None:
-        self.command = [python, "-m", "device.audio.synth", voice, str(rate)]
-        self.timeout = timeout
+    def __init__(self, command: list[str]) -> None:
+        """``command`` starts the child (``python -m device.audio.synth VOICE RATE``)."""
+        self.command = command
         self.process: subprocess.Popen | None = None
 
-    def render(self, text: str, path: Path) -> Outcome:
-        """Render ``text`` to ``path`` (never raises for a child that fails)."""
+    def render(self, text: str, path: Path, timeout: float) -> Outcome:
+        """Render ``text`` to ``path`` within ``timeout`` seconds (never raises for a child
+        that fails)."""
         try:
             self.process = self.process or self._start()
         except OSError as problem:
             return Outcome(f"cannot start the renderer: {problem}")
         try:
-            reply = self._ask({"text": text, "path": str(path)})
+            reply = self._ask({"text": text, "path": str(path)}, timeout)
         except _ChildFailed as failure:  # the next phrase gets a fresh child
             self.restart()
             return Outcome(str(failure))
@@ -177,14 +184,14 @@ class Renderer:
             env=os.environ | {PARENT: str(os.getpid())},  # the child dies with this process
         )
 
-    def _ask(self, request: dict) -> dict:
+    def _ask(self, request: dict, timeout: float) -> dict:
         assert self.process is not None
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
         except OSError as error:  # BrokenPipeError among them
             raise _ChildFailed(f"renderer stopped: {error}") from error
-        ready, _, _ = select.select([self.process.stdout], [], [], self.timeout)
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             raise _ChildFailed("renderer timed out")
         line = self.process.stdout.readline()

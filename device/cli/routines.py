@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from device.audio.speech import configured_cache, espeak_problem
+from device.audio.layers import configured_speech
+from device.audio.speech import espeak_problem
 from device.cli.checks import SERVICE_USER, Reader, missing_sounds, unreadable
 from device.config.loading import load_checked, load_forgiving
 from device.config.paths import find_config, routines_folder
@@ -100,7 +101,7 @@ def _counted(number: int, noun: str) -> str:
 def speech_lengths(config: Config) -> Callable[[str], float]:
     """Each phrase's rendered length where the speech cache has it (only read, never
     written), else an estimate from its words at the configured rate."""
-    cache, estimate = configured_cache(config), estimated_length(config.voice.rate)
+    cache, estimate = configured_speech(config), estimated_length(config.voice.rate)
 
     def length(text: str) -> float:
         rendered = cache.length(text)

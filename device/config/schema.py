@@ -50,6 +50,19 @@ class VoiceConfig:
     volume: float = setting(Number(0.8, "speech volume, 0 to 1", 0, 1))
     quiet_hours: str = setting(Span("", 'lower volume between these times, e.g. "22:00-07:00"'))
     quiet_volume: float = setting(Number(0.4, "speech and sound volume during quiet hours", 0, 1))
+    engine: str = setting(
+        Choice(
+            "espeak",
+            "espeak, or piper: a natural voice rendered in the background",
+            choices=("espeak", "piper"),
+        )
+    )
+    piper_voice: str = setting(
+        Text("", "piper .onnx voice file; empty: the bundled en_US-joe-medium")
+    )
+    piper_pace: float = setting(Number(1.25, "piper length scale: above 1 is slower", 0.5, 3))
+    piper_level: float = setting(Number(0.7, "peak piper renders at, 0.1 to 1 (0 dBFS)", 0.1, 1))
+    piper_threads: int = setting(Integer(1, "threads a piper render may use", 1, 8))
 
 
 @dataclass(frozen=True)

@@ -289,11 +289,15 @@ class Loop:
 
     def _prepare(self) -> None:
         """Render what may be said: the routines (the running one's version too) and the
-        followed program's closing words."""
-        wanted = dict(self.controller.routines)
+        followed program's closing words; the one most likely heard next first: the
+        running one (as it runs, even if its file has changed), else the selected one."""
+        routines = self.controller.routines
+        first = {}
         if self.controller.session and self.controller.running:
-            wanted[RUNNING] = self.controller.session.timeline.routine
-        self.outputs.prepare(wanted, self.tracker.program.phrases())
+            first[RUNNING] = self.controller.session.timeline.routine
+        elif self.controller.selected in routines:
+            first[self.controller.selected] = routines[self.controller.selected]
+        self.outputs.prepare({**first, **routines}, self.tracker.program.phrases())
 
     def _expire_offer(self, now: float) -> None:
         """The resume window has passed: the offer goes (later if the wall clock moved)."""

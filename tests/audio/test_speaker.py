@@ -92,7 +92,7 @@ def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("audio")
     config = audio_config(folder)
     speaker = Speaker(config, FakeClock())
-    report = speaker.cache.render(
+    report = speaker.cache.first.render(
         [STEP_TEXT, COUNT_TEXT, "Halfway.", "Test.", "Done.", "Brow.", "Where am I."]
     )
     assert not report.failed
@@ -497,7 +497,7 @@ def test_a_corrupt_sound_file_plays_the_error_tone_and_keeps_the_device(
 def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog):
     routine = _routine(tmp_path, ROUTINE_TOML)
     speaker = Speaker(audio_config(tmp_path), FakeClock())
-    real_render = speaker.cache.render
+    real_render = speaker.cache.first.render
     calls = []
 
     def full_disk_once(texts, progress=None):
@@ -506,7 +506,7 @@ def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog)
             raise OSError(28, "No space left on device")
         return real_render(texts, progress)
 
-    monkeypatch.setattr(speaker.cache, "render", full_disk_once)
+    monkeypatch.setattr(speaker.cache.first, "render", full_disk_once)
     try:
         speaker.prepare({"audio-test": routine})
         assert speaker.wait_ready(60)  # the failed pass still ends; the daemon goes on

@@ -9,6 +9,7 @@ from array import array
 
 import pytest
 
+from device.audio.engines import Espeak, Piper
 from device.audio.speech import (
     LEAD_IN,
     SILENCE,
@@ -32,7 +33,7 @@ def test_espeak_is_found_here_and_named_in_the_engine_version():
 
 
 def test_a_phrase_renders_to_a_trimmed_mono_wav(tmp_path):
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     report = cache.render(["Switch to your right side."])
     assert report.rendered == ["Switch to your right side."] and not report.failed
     params, data = _wav(cache.cached("Switch to your right side."))
@@ -53,7 +54,7 @@ def test_the_lead_in_of_rendered_phrases_fades_in_so_the_start_never_clicks(tmp_
     """espeak-ng starts some phrases with a hum just under SILENCE ("Place…" does):
     kept as it is, its first sample is a step from zero, which clicks."""
     phrases = ["Switch to your right side.", "Ten seconds.", "Place your fingertips."]
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     cache.render(phrases)
     hummed = 0
     for text in phrases:
@@ -78,38 +79,59 @@ def test_trimming_fades_a_hum_in_along_a_straight_line(tmp_path):
 
 def test_the_cache_hits_on_the_second_load_and_misses_when_voice_or_rate_change(tmp_path):
     phrases = ["Ten seconds.", "two", "Cheek lifter."]
-    first = SpeechCache(tmp_path, "en", 150).render(phrases)
+    first = SpeechCache(tmp_path, Espeak("en", 150)).render(phrases)
     assert sorted(first.rendered) == sorted(phrases)
-    again = SpeechCache(tmp_path, "en", 150).render(phrases)
+    again = SpeechCache(tmp_path, Espeak("en", 150)).render(phrases)
     assert sorted(again.cached) == sorted(phrases) and not again.rendered
-    other_rate = SpeechCache(tmp_path, "en", 200).render(phrases)
+    other_rate = SpeechCache(tmp_path, Espeak("en", 200)).render(phrases)
     assert sorted(other_rate.rendered) == sorted(phrases)
-    other_voice = SpeechCache(tmp_path, "en-us", 150).render(phrases)
+    other_voice = SpeechCache(tmp_path, Espeak("en-us", 150)).render(phrases)
     assert sorted(other_voice.rendered) == sorted(phrases)
     assert len(list(tmp_path.glob("*.wav"))) == 9
 
 
 def test_the_rate_setting_reaches_espeak(tmp_path):
     text = "Stroke up to your hairline on each soft tick."
-    slow, fast = SpeechCache(tmp_path, "en", 90), SpeechCache(tmp_path, "en", 280)
+    slow, fast = SpeechCache(tmp_path, Espeak("en", 90)), SpeechCache(tmp_path, Espeak("en", 280))
     slow.render([text])
     fast.render([text])
     assert slow.length(text) > 1.5 * fast.length(text)  # ~2.9x; 1.0x if rate were ignored
 
 
 def test_keys_depend_on_every_part():
-    base = cache_key("two", "en", 150, "e1")
+    base = cache_key("two", ["en", 150, "e1"])
     others = [
-        cache_key("three", "en", 150, "e1"),
-        cache_key("two", "en-us", 150, "e1"),
-        cache_key("two", "en", 151, "e1"),
-        cache_key("two", "en", 150, "e2"),
+        cache_key("three", ["en", 150, "e1"]),
+        cache_key("two", ["en-us", 150, "e1"]),
+        cache_key("two", ["en", 151, "e1"]),
+        cache_key("two", ["en", 150, "e2"]),
     ]
     assert base not in others and len(set(others)) == 4
 
 
+def test_each_engine_setting_is_in_the_key(tmp_path):
+    espeak = SpeechCache(tmp_path, Espeak("en", 150)).path_for("two")
+    piper = Piper(model=str(tmp_path / "voice.onnx"))
+    changed = [
+        piper,
+        Piper(model=str(tmp_path / "other.onnx")),
+        Piper(model=piper.model, pace=1.0),
+        Piper(model=piper.model, level=0.5),
+    ]
+    names = {SpeechCache(tmp_path, engine).path_for("two") for engine in changed}
+    assert len(names) == 4 and espeak not in names
+    same = Piper(model=piper.model, threads=4)  # the thread count changes speed, not sound
+    assert SpeechCache(tmp_path, same).path_for("two") in names
+
+
+def test_the_render_timeout_grows_with_the_phrase(tmp_path):
+    cache = SpeechCache(tmp_path, Espeak("en", 150), timeout=2)
+    short, long = "Rest.", "Sweep up from the jaw to the temples, slowly, ten times, then rest."
+    assert cache.timeout(long) > cache.timeout(short) + 3 > 5
+
+
 def test_prune_removes_what_no_routine_uses(tmp_path):
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     cache.render(["one", "two", "three"])
     (tmp_path / ".render-99-stale.wav").write_bytes(b"junk")
     assert cache.prune(["two"]) == 2
@@ -118,7 +140,7 @@ def test_prune_removes_what_no_routine_uses(tmp_path):
 
 
 def test_prune_warns_when_the_phrases_in_use_exceed_the_limit(tmp_path, caplog):
-    cache = SpeechCache(tmp_path, "en", 150, limit_mb=0)
+    cache = SpeechCache(tmp_path, Espeak("en", 150), limit_mb=0)
     cache.render(["Keep your brows relaxed."])
     cache.prune(["Keep your brows relaxed."])
     assert cache.cached("Keep your brows relaxed.")
@@ -126,7 +148,7 @@ def test_prune_warns_when_the_phrases_in_use_exceed_the_limit(tmp_path, caplog):
 
 
 def test_a_renderer_that_cannot_start_fails_each_phrase_without_raising(tmp_path):
-    cache = SpeechCache(tmp_path, "en", 150, python=str(tmp_path / "no-such-python"))
+    cache = SpeechCache(tmp_path, Espeak("en", 150), python=str(tmp_path / "no-such-python"))
     report = cache.render(["two", "three"])
     assert set(report.failed) == {"two", "three"} and not report.rendered
 
@@ -135,14 +157,14 @@ def test_a_hung_renderer_is_killed_after_its_timeout(tmp_path):
     hang = tmp_path / "hang"
     hang.write_text("#!/bin/sh\nexec sleep 30\n")
     hang.chmod(hang.stat().st_mode | stat.S_IEXEC)
-    cache = SpeechCache(tmp_path / "cache", "en", 150, timeout=0.3, python=str(hang))
+    cache = SpeechCache(tmp_path / "cache", Espeak("en", 150), timeout=0.3, python=str(hang))
     report = cache.render(["two"])
     assert report.failed == {"two": "renderer timed out"}
     assert not list((tmp_path / "cache").glob("*.wav"))
 
 
 def test_blank_and_duplicate_phrases_render_once(tmp_path):
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     report = cache.render(["two", "two", "  ", ""])
     assert report.rendered == ["two"]
 
@@ -151,7 +173,7 @@ def test_a_garbled_reply_fails_that_phrase_only_and_the_pass_goes_on(tmp_path):
     child = tmp_path / "garbled-python"  # stands in for `python -m device.audio.synth`
     child.write_text("#!/bin/sh\nwhile read line; do echo 'Audio saved to nowhere'; done\n")
     child.chmod(0o755)
-    cache = SpeechCache(tmp_path / "cache", "en", 150, python=str(child))
+    cache = SpeechCache(tmp_path / "cache", Espeak("en", 150), python=str(child))
     report = cache.render(["One.", "Two."])  # never raises
     assert set(report.failed) == {"One.", "Two."}
     assert all("unreadable" in error for error in report.failed.values())
@@ -160,7 +182,7 @@ def test_a_garbled_reply_fails_that_phrase_only_and_the_pass_goes_on(tmp_path):
 CUTTER = """
 import json, os, sys, wave
 sys.path.insert(0, os.getcwd())
-from device.audio.synth import serve
+from device.audio.synth import Synthesizer, serve
 
 FRACTIONS, COUNTER = {fractions!r}, {counter!r}
 
@@ -195,7 +217,7 @@ class Replies:
 
 replies = Replies(sys.stdout, sys.stdin)
 sys.stdout = sys.stderr
-serve(sys.argv[-2], int(sys.argv[-1]), replies, replies)
+serve(lambda: Synthesizer(sys.argv[-2], int(sys.argv[-1])), replies, replies)
 """
 
 
@@ -214,7 +236,9 @@ PHRASE = "Glide from the inner corners of your eyes out along the bone to your t
 
 
 def test_a_phrase_cut_short_is_rendered_again_and_stored_whole(tmp_path):
-    cache = SpeechCache(tmp_path / "cache", "en", 150, python=cutting_python(tmp_path, 0.3, 1))
+    cache = SpeechCache(
+        tmp_path / "cache", Espeak("en", 150), python=cutting_python(tmp_path, 0.3, 1)
+    )
     report = cache.render([PHRASE])
     assert report.rendered == [PHRASE] and not report.failed
     assert report.redone[PHRASE][0].startswith("rendered 1.")  # 30 % of about 4 s
@@ -223,7 +247,9 @@ def test_a_phrase_cut_short_is_rendered_again_and_stored_whole(tmp_path):
 
 
 def test_a_phrase_that_stays_wrong_fails_and_nothing_is_stored(tmp_path):
-    cache = SpeechCache(tmp_path / "cache", "en", 150, python=cutting_python(tmp_path, 0.3, 0.2))
+    cache = SpeechCache(
+        tmp_path / "cache", Espeak("en", 150), python=cutting_python(tmp_path, 0.3, 0.2)
+    )
     report = cache.render([PHRASE])
     assert "expected" in report.failed[PHRASE] and not report.rendered
     assert cache.cached(PHRASE) is None
@@ -231,17 +257,17 @@ def test_a_phrase_that_stays_wrong_fails_and_nothing_is_stored(tmp_path):
 
 
 def test_a_good_cached_file_is_never_replaced(tmp_path):
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     cache.render([PHRASE])
     before = cache.cached(PHRASE).read_bytes()
-    broken = SpeechCache(tmp_path, "en", 150, python=cutting_python(tmp_path, 0.1))
+    broken = SpeechCache(tmp_path, Espeak("en", 150), python=cutting_python(tmp_path, 0.1))
     assert broken.render([PHRASE]).cached == [PHRASE]
     assert cache.cached(PHRASE).read_bytes() == before
 
 
 @pytest.mark.parametrize("damage", [b"", b"RIFF", "no audio"])
 def test_a_damaged_cached_file_is_rendered_again(tmp_path, damage):
-    cache = SpeechCache(tmp_path, "en", 150)
+    cache = SpeechCache(tmp_path, Espeak("en", 150))
     path = cache.path_for(PHRASE)
     if damage == "no audio":  # a whole header and no frames, as an empty render wrote
         with wave.open(str(path), "wb") as wav:
@@ -254,7 +280,7 @@ def test_a_damaged_cached_file_is_rendered_again(tmp_path, damage):
 
 
 def test_plausible_lengths_follow_the_text_and_the_rate(tmp_path):
-    slow, fast = SpeechCache(tmp_path, "en", 90), SpeechCache(tmp_path, "en", 250)
+    slow, fast = SpeechCache(tmp_path, Espeak("en", 90)), SpeechCache(tmp_path, Espeak("en", 250))
     slow_length = espeak_cli_length(tmp_path, PHRASE, "en", 90)
     fast_length = espeak_cli_length(tmp_path, PHRASE, "en", 250)
     assert slow.plausible(PHRASE, slow_length) and fast.plausible(PHRASE, fast_length)

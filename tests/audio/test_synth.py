@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from device.audio.engines import Espeak
 from device.audio.speech import _seconds, _trim
 from device.audio.synth import Renderer
 from tests.audio_helpers import espeak_cli_length
@@ -74,9 +75,9 @@ def test_a_rate_lost_behind_its_back_is_caught_and_the_phrase_made_again(tmp_pat
 
 @pytest.mark.parametrize("rate", [90, 150, 260])
 def test_a_fresh_renderer_speaks_at_the_configured_rate(tmp_path, rate):
-    renderer = Renderer(sys.executable, "en", rate, timeout=30)
+    renderer = Renderer(Espeak("en", rate).command(sys.executable))
     try:
-        outcome = renderer.render(TEXT, tmp_path / "phrase.wav")
+        outcome = renderer.render(TEXT, tmp_path / "phrase.wav", timeout=30)
     finally:
         renderer.close()
     assert outcome == ("", ())
@@ -85,9 +86,9 @@ def test_a_fresh_renderer_speaks_at_the_configured_rate(tmp_path, rate):
 
 
 def test_an_unknown_voice_fails_each_phrase_with_the_reason(tmp_path):
-    renderer = Renderer(sys.executable, "no-such-voice", 150, timeout=30)
+    renderer = Renderer(Espeak("no-such-voice", 150).command(sys.executable))
     try:
-        outcomes = [renderer.render(text, tmp_path / "x.wav") for text in ("One.", "Two.")]
+        outcomes = [renderer.render(text, tmp_path / "x.wav", 30) for text in ("One.", "Two.")]
     finally:
         renderer.close()
     assert all("no voice 'no-such-voice'" in outcome.error for outcome in outcomes)

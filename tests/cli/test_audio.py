@@ -46,7 +46,8 @@ def test_say_plays_through_the_cache_and_the_mixer(tmp_path, monkeypatch):
 def test_voices_lists_espeak_voices(capsys):
     assert main(["voices"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) > 20 and any(line.split()[0].endswith("/en") for line in lines)
+    espeak = [line.split() for line in lines if line.startswith("espeak ")]
+    assert len(espeak) > 20 and any(words[1].endswith("/en") for words in espeak)
 
 
 def _read_all(leader: int) -> str:

@@ -108,7 +108,8 @@ def test_unknown_keys_and_sections_suggest_the_right_one(tmp_path):
     assert problems(tmp_path, text) == [
         "1: voise: unknown key; did you mean 'voice'?",
         "5: voice.volum: unknown key; did you mean 'volume'?",
-        "6: voice.speed: unknown key; known keys: voice, rate, volume, quiet_hours, quiet_volume",
+        "6: voice.speed: unknown key; known keys: voice, rate, volume, quiet_hours, quiet_volume,"
+        " engine, piper_voice, piper_pace, piper_level, piper_threads",
     ]
 
 

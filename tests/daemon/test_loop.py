@@ -316,6 +316,19 @@ def test_a_reload_keeps_the_running_routines_speech(build_rig):
     assert set(kept) - {"demo", "jawline-and-chin"} == {RUNNING}
 
 
+def test_a_reload_renders_the_running_or_else_the_selected_routine_first(build_rig):
+    rig = build_rig(output=Keeping())
+    rig.press("next")  # the selection moves on from demo
+    selected = rig.loop.controller.selected
+    rig.loop.post(Reload())
+    rig.step()
+    assert selected != "demo" and next(iter(rig.output.routines)) == selected
+    rig.press("play")
+    rig.loop.post(Reload())
+    rig.step()
+    assert next(iter(rig.output.routines)) == RUNNING
+
+
 def test_the_planner_uses_the_speakers_phrase_lengths(build_rig):
     """make_rig goes through wiring.build_loop, the daemon's own builder."""
     output = Keeping()

@@ -12,6 +12,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+from device.audio.engines import Espeak
+from device.audio.layers import SpeechLayers
 from device.audio.render import RenderWorker
 from device.audio.speech import SpeechCache
 from device.once import Once
@@ -25,8 +27,9 @@ DAEMON = textwrap.dedent(
     import sys
     from pathlib import Path
     from device.audio.synth import Renderer
-    renderer = Renderer(sys.executable, "en", 150, timeout=60)
-    assert not renderer.render("Ready.", Path(sys.argv[1])).error
+    from device.audio.engines import Espeak
+    renderer = Renderer(Espeak("en", 150).command(sys.executable))
+    assert not renderer.render("Ready.", Path(sys.argv[1]), 60).error
     print(renderer.process.pid, flush=True)
     sys.stdin.read()
     """
@@ -77,26 +80,26 @@ def open_descriptors() -> int:
 
 def test_a_thousand_render_passes_leak_no_descriptors(tmp_path):
     """Cached phrases (fast), with a renderer that fails or cannot start every 25th pass."""
-    cache = SpeechCache(tmp_path / "cache", "en", 150)
+    cache = SpeechCache(tmp_path / "cache", Espeak("en", 150))
     phrases = {"One.", "Two.", "Three."}
     assert not cache.render(sorted(phrases)).failed
     garbled = tmp_path / "garbled-python"  # a renderer child that answers nonsense
     garbled.write_text("#!/bin/sh\nwhile read line; do echo 'Audio saved'; done\n")
     garbled.chmod(0o755)
     broken = [
-        SpeechCache(tmp_path / "cache", "en", 151, python=str(garbled)),
-        SpeechCache(tmp_path / "cache", "en", 152, python=str(tmp_path / "no-python")),
+        SpeechCache(tmp_path / "cache", Espeak("en", 151), python=str(garbled)),
+        SpeechCache(tmp_path / "cache", Espeak("en", 152), python=str(tmp_path / "no-python")),
     ]
     passes = threading.Semaphore(0)
     worker = RenderWorker(
-        cache, Once(logging.getLogger(__name__)), lambda lengths: passes.release()
+        SpeechLayers([cache]), Once(logging.getLogger(__name__)), lambda lengths: passes.release()
     )
     try:
-        worker.request(phrases)  # the first pass loads espeak-ng, which keeps its files
+        worker.request(lambda length: phrases)  # the first pass loads espeak-ng (it stays)
         assert passes.acquire(timeout=10)
         before = open_descriptors()
         for number in range(1000):
-            worker.request(phrases)
+            worker.request(lambda length: phrases)
             assert passes.acquire(timeout=10)
             if number % 25 == 0:
                 assert broken[number % 2].render(["Four."]).failed
