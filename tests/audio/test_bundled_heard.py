@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from device.audio.speech import configured_cache
+from device.audio.layers import configured_speech
 from device.cli.main import main
 from device.core.audible import audible
 from device.core.catalog import load_catalog
@@ -18,7 +18,7 @@ NAMES = sorted(load_catalog([ROUTINES]).routines)
 def _rendered_length(config):
     """Rendered lengths, as the speaker reads them (an estimate for a phrase the planner
     only tries on its way to the final plan; every phrase of that plan is rendered)."""
-    cache, estimate = configured_cache(config), estimated_length(config.voice.rate)
+    cache, estimate = configured_speech(config), estimated_length(config.voice.rate)
 
     def length(text: str) -> float:
         seconds = cache.length(text)

@@ -178,9 +178,9 @@ def test_the_cli_lists_says_and_warms_with_piper(tmp_path, monkeypatch, capsys):
     )
     assert main([*args, "warm"]) == 0
     err = capsys.readouterr().err
-    assert "espeak: 10 phrases" in err and "piper: 10 phrases" in err and "0 failed" in err
+    assert "espeak: 11 phrases" in err and "piper: 11 phrases" in err and "0 failed" in err
     out = tmp_path / "say.raw"
     use_disk_audio(monkeypatch, out)
     assert main([*args, "say", "Hello", "mirror."]) == 0
-    assert len(list((tmp_path / "cache" / "piper").glob("*.wav"))) == 11
+    assert len(list((tmp_path / "cache" / "piper").glob("*.wav"))) == 12
     assert len(onsets(out.read_bytes(), 22050)) == 1

@@ -500,11 +500,11 @@ def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog)
     real_render = speaker.cache.first.render
     calls = []
 
-    def full_disk_once(texts, progress=None):
+    def full_disk_once(texts, progress=None, interrupted=lambda: False):
         calls.append(len(texts))
         if len(calls) == 1:
             raise OSError(28, "No space left on device")
-        return real_render(texts, progress)
+        return real_render(texts, progress, interrupted)
 
     monkeypatch.setattr(speaker.cache.first, "render", full_disk_once)
     try:
