@@ -59,17 +59,20 @@ class Board:
             log.warning("buttons disabled: %s", error)
             self.problems["buttons"] = str(error)
             return
-        warnings.filterwarnings("ignore", module="gpiozero.devices")  # one line below is enough
         wanted = self._wanted(DigitalInputDevice)
         failed: dict[str, Exception] = {}
-        for what, pin, open_device in wanted:
-            try:
-                open_device()
-            except Exception as error:  # no GPIO, no permission, a pin already in use
-                failed[f"{what} (GPIO{pin})"] = error
+        with warnings.catch_warnings(record=True) as fallbacks:  # one line below is enough
+            warnings.simplefilter("always")
+            for what, pin, open_device in wanted:
+                try:
+                    open_device()
+                except Exception as error:  # no GPIO, no permission, a pin already in use
+                    failed[f"{what} (GPIO{pin})"] = error
         reasons = {str(error) for error in failed.values()}
         if len(failed) == len(wanted) and len(reasons) == 1:  # nothing opened, for one reason
-            self.problems["buttons"] = reasons.pop()
+            # gpiozero's first fallback says why lgpio, the factory a Pi uses, did not load
+            first = f" ({fallbacks[0].message})" if fallbacks else ""
+            self.problems["buttons"] = reasons.pop() + first
             log.warning("buttons disabled: %s", self.problems["buttons"])
             return
         for what, error in failed.items():

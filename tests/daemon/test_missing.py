@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
+import pytest
 from gpiozero import Device, DigitalInputDevice
 
 from device.core.view import IdleView
@@ -42,3 +46,23 @@ def test_one_button_that_cannot_open_is_named(mock_factory, build_rig):
 def test_working_hardware_reports_nothing_missing(rig):
     assert rig.loop.status(rig.clock.now())["missing"] == {}
     assert _idle_views(rig)[-1].missing == ()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("lgpio") is not None or Path("/proc/device-tree/model").exists(),
+    reason="a board with GPIO: gpiozero's own choice would open real pins",
+)
+def test_no_lgpio_is_named_as_the_reason(tmp_path, monkeypatch):
+    """gpiozero's own choice on a machine without lgpio: its first fallback says why."""
+    previous = Device.pin_factory
+    Device.pin_factory = None
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY")
+    try:
+        rig = make_rig(None, tmp_path)
+    finally:
+        Device.pin_factory = previous
+    try:
+        reason = rig.loop.status(rig.clock.now())["missing"]["buttons"]
+        assert "lgpio" in reason
+    finally:
+        rig.close()
