@@ -100,6 +100,7 @@ class Step:
     count: tuple[str, ...] = ()  # words said in turn, cycle after cycle (see counting.py)
     count_seconds: tuple[float, ...] = ()
     side_order: tuple[str, ...] = ()  # sides = ["left", "right", "left", "right"]
+    also_lit: tuple[str, ...] = ()  # area = ["cheeks", "jawline"]: the areas after the first
 
     @property
     def side_names(self) -> tuple[str, ...]:
@@ -204,7 +205,7 @@ def _routine(checker: Checker, name: str) -> Routine:
 def _inheritable(checker: Checker, table: dict, where: Where, label: str, base: Step) -> dict:
     """The keys a step may take from ``[defaults]``, checked the same way in both places."""
     return {
-        "area": checker.choice(table, "area", where, label, base.area, AREAS),
+        **_areas(checker, table, where, label, base),
         "stroke": checker.choice(table, "stroke", where, label, base.stroke, STROKES),
         "tempo": _tempo(checker, table, where, label, base.tempo),
         "countdown": checker.integer(table, "countdown", where, label, base.countdown, 0, 10),
@@ -216,6 +217,24 @@ def _inheritable(checker: Checker, table: dict, where: Where, label: str, base: 
             table, "clock_after_say", bool, where, label, base.clock_after_say
         ),
     }
+
+
+def _areas(checker: Checker, table: dict, where: Where, label: str, base: Step) -> dict:
+    """``area = "cheeks"`` or a list of areas lit together (the first one leads)."""
+    value = table.get("area")
+    if not isinstance(value, list):
+        return {
+            "area": checker.choice(table, "area", where, label, base.area, AREAS),
+            "also_lit": () if "area" in table else base.also_lit,
+        }
+    table = {str(i): item for i, item in enumerate(value, start=1)}  # "area.2": the second
+    areas = [
+        checker.choice(table, key, (*where, "area"), f"{label}.area", "", AREAS) for key in table
+    ]
+    if not value:
+        checker.report((*where, "area"), f"{label}.area", "must name at least one area")
+        return {"area": base.area, "also_lit": base.also_lit}
+    return {"area": areas[0], "also_lit": tuple(a for a in dict.fromkeys(areas) if a != areas[0])}
 
 
 def _step(checker: Checker, raw: Any, index: int, inherited: dict) -> Step:

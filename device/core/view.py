@@ -30,6 +30,7 @@ class RoutineView:
     routine_left: float
     routine_length: float
     next_name: str
+    also_lit: tuple[str, ...] = ()  # more areas lit with ``area``
 
     @classmethod
     def of(cls, timeline: Timeline, index: int, state: str, elapsed: float) -> RoutineView:
@@ -58,6 +59,7 @@ class RoutineView:
             routine_left=timeline.total - step_plan.start - elapsed,
             routine_length=timeline.total,
             next_name=following,
+            also_lit=step.also_lit,
         )
 
     @property

@@ -118,15 +118,20 @@ class FaceMap:
             box.x if on_left else box.centerx, box.y - box.height, width, box.height * 3
         )
 
-    def draw(self, surface: pygame.Surface, area: str, stroke: str, side: str = "") -> pygame.Rect:
-        """Draw the face with ``area`` lit; return the lit rectangle (area plus arrows)."""
+    def draw(
+        self, surface: pygame.Surface, area: str | tuple[str, ...], stroke: str, side: str = ""
+    ) -> pygame.Rect:
+        """Draw the face with ``area`` (one, or several lit together) lit; return the lit
+        rectangle (areas plus arrows)."""
+        areas = (area,) if isinstance(area, str) else area
         clip = surface.get_clip()
         if side:
             surface.set_clip(self.half(side).clip(clip))
-        lit = self._fill(surface, area)
+        fills = [self._fill(surface, one) for one in areas]
+        lit = fills[0].unionall(fills[1:])
         surface.set_clip(clip)
         self._lines(surface)
-        anchors = self._anchors(area, side)
+        anchors = [anchor for one in areas for anchor in self._anchors(one, side)]
         lit = lit.unionall([self._stroke(surface, a, stroke) for a in anchors] or [lit])
         return lit
 

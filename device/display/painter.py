@@ -124,7 +124,7 @@ class Painter:
         surface.fill(BLACK)
         items = self._header(surface, view)
         lit = FaceMap(self.box["face"], self.mirror).draw(
-            surface, view.area, view.stroke, view.side
+            surface, (view.area, *view.also_lit), view.stroke, view.side
         )
         items.append(Item("face", lit.union(FaceMap(self.box["face"]).box)))
         items += self._texts(surface, view)

@@ -274,7 +274,8 @@ class Screen(Output):
         if isinstance(view, IdleView):
             return view, None
         static = (view.state, view.title, view.step_index, view.step_count, view.step_name)
-        static += (view.instruction, view.area, view.stroke, view.side, view.next_name)
+        static += (view.instruction, view.area, view.also_lit, view.stroke, view.side)
+        static += (view.next_name,)
         ticking = view.state == "running" and now - self._tick_at < TICK_MARK
         clocks = (format_clock(view.step_left), format_clock(view.routine_left))
         return static, (*clocks, counter_text(view), ticking)

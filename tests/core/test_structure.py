@@ -84,3 +84,15 @@ def test_the_mirror_shows_a_cues_words_while_they_apply():
     assert session.view(cue_at + 0.5).instruction == "Relax your jaw."
     assert session.view(cue_at + 10.5).instruction == "Hold."
     assert clock < cue_at
+
+
+def test_a_step_lights_several_areas_and_the_view_carries_them():
+    routine = routine_of(
+        {**HOLD, "area": ["cheeks", "jawline", "cheeks"]}, defaults={"area": "neck"}
+    )
+    step = routine.steps[0]
+    assert (step.area, step.also_lit) == ("cheeks", ("jawline",))
+    view = Session(plan(routine)).view(0.0)
+    assert (view.area, view.also_lit) == ("cheeks", ("jawline",))
+    found = messages(dumps({"title": "T", "step": [{**HOLD, "area": ["cheeks", "ear"]}]}))
+    assert any('("Hold").area.2: must be one of' in message for message in found), found

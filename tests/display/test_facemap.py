@@ -156,3 +156,10 @@ def test_nothing_is_drawn_outside_the_rectangle():
     assert rect.inflate(2, 2).contains(
         lit.get_bounding_rects()[0].unionall(lit.get_bounding_rects())
     )
+
+
+def test_several_areas_light_together():
+    both, _, _ = glow(("cheeks", "neck"))  # type: ignore[arg-type] -- a tuple of areas
+    cheeks, _, _ = glow("cheeks")
+    neck, _, _ = glow("neck")
+    assert both.count() == cheeks.count() + neck.count() - cheeks.overlap_area(neck, (0, 0))
