@@ -88,7 +88,9 @@ def run_daemon(
             stack.callback(server.stop)
             loop.health.append(server.healthy)
             log.info("control socket %s", server.path)
-        assert loop.library is not None
+        assert loop.library is not None and loop.reloader is not None
+        loop.reloader.start(loop.post)  # from now on the folder is read off the loop thread
+        stack.callback(loop.reloader.stop)
         watcher = FolderWatcher(loop.library.folder, lambda: loop.post(Reload()))
         watcher.start()
         stack.callback(watcher.stop)

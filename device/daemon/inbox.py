@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from device.daemon.library import Loaded
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class Reload:
 
 
 @dataclass(frozen=True)
+class Reloaded:
+    """The folder as the reloader's thread read it, for every request up to ``ticket``."""
+
+    loaded: Loaded
+    ticket: int
+
+
+@dataclass(frozen=True)
 class Request:
     """A control-socket request (already checked) and where its answer goes."""
 
@@ -55,4 +67,4 @@ class Stop:
     why: str = ""
 
 
-Event = Edge | Motion | Reload | Request | Call | Stop
+Event = Edge | Motion | Reload | Reloaded | Request | Call | Stop

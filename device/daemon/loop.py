@@ -26,9 +26,10 @@ from device.core.view import IdleView
 from device.daemon.board import Board
 from device.daemon.control import EventLog
 from device.daemon.following import Change
-from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Request, Stop
-from device.daemon.library import Library
+from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Reloaded, Request, Stop
+from device.daemon.library import Library, Loaded
 from device.daemon.notify import Notifier
+from device.daemon.reloader import Reloader
 from device.daemon.simulate import press
 from device.daemon.state import Tracker
 from device.exc import UnknownRoutineError
@@ -69,6 +70,9 @@ class Loop:
         self.gestures = gestures
         self.decoder = decoder or GestureDecoder()
         self.library = library
+        # Reads the folder: here, or in a thread of its own once the daemon starts it
+        self.reloader = Reloader(library) if library else None
+        self._reload_replies: list[tuple[int, Callable[[dict], None]]] = []  # (ticket, reply)
         self.events = events or EventLog(None)
         self.notifier = notifier or Notifier({})
         self.tracker = tracker or Tracker(None)
@@ -228,6 +232,8 @@ class Loop:
                 self.events.log("motion", now, active=active)
             case Reload():
                 self.reload(now)
+            case Reloaded(loaded, ticket):
+                self._reloaded(loaded, ticket, now)
             case Request(request, reply):
                 self._request(request, reply, now)
             case Call(action):
@@ -266,13 +272,31 @@ class Loop:
 
     # -- reloads, the program's day, control requests -------------------------
 
-    def reload(self, now: float) -> dict:
-        """Re-read the routines folder; the reply for `ctl reload`."""
-        if self.library is None:
-            return {"ok": False, "error": "no routines folder"}
-        loaded = self.library.load()
-        for problem in loaded.problems:
-            log.warning("%s", problem)
+    def reload(self, now: float, reply: Callable[[dict], None] | None = None) -> None:
+        """Read the routines folder again; ``reply`` gets what `ctl reload` answers. With the
+        reloader's thread started, that happens there and the result comes back later."""
+        if self.reloader is None:
+            if reply:
+                self._replies.append((reply, {"ok": False, "error": "no routines folder"}))
+            return
+        if self.reloader.threaded:
+            ticket = self.reloader.request()
+            if reply:
+                self._reload_replies.append((ticket, reply))
+            return
+        answer = self.swap_in(self.reloader.load(), now)
+        if reply:
+            self._replies.append((reply, answer))
+
+    def _reloaded(self, loaded: Loaded, ticket: int, now: float) -> None:
+        """A load from the reloader's thread: swap it in, answer who asked for it."""
+        answer = self.swap_in(loaded, now)
+        waiting = self._reload_replies
+        self._replies += [(reply, answer) for asked, reply in waiting if asked <= ticket]
+        self._reload_replies = [(asked, reply) for asked, reply in waiting if asked > ticket]
+
+    def swap_in(self, loaded: Loaded, now: float) -> dict:
+        """Use a freshly read folder (on the loop thread); the reply for `ctl reload`."""
         self.controller.update_routines(loaded.routines)
         self.tracker.offer(self.controller)  # drops an offer whose routine is gone
         self.controller.warnings = len(loaded.broken)
@@ -322,6 +346,10 @@ class Loop:
         self.after(self.tracker.until_tomorrow(), new_day)
 
     def _request(self, request: dict, reply: Callable[[dict], None], now: float) -> None:
+        if request["cmd"] == "reload":  # answered once the folder has been read
+            self.events.log("ctl", now, request=request, ok=True)
+            self.reload(now, reply)
+            return
         try:
             answer = self._answer(request, now)
         except UnknownRoutineError as error:
@@ -338,8 +366,6 @@ class Loop:
         match request["cmd"]:
             case "status":
                 return {"ok": True, "status": self.status(now)}
-            case "reload":
-                return self.reload(now)
             case "press":
                 hold = request.get("hold")
                 return press(self.board, request.get("button", ""), hold, self.decoder, self.after)
