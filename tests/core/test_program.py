@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
 
+from device.core.catalog import load_catalog
 from device.core.program import Phase, Program, Sitting, Today, load_program
+from device.core.timeline import estimated_length, plan
 from device.exc import InvalidFileError
-from tests.core_helpers import PROGRAMS, write
+from tests.core_helpers import PROGRAMS, ROUTINES, write
 
 START = dt.date(2026, 1, 5)  # a Monday; day 1 of the program
 
@@ -29,29 +30,39 @@ def test_every_bundled_program_loads(path):
 def test_the_twenty_week_study_schedule():
     program = load_program(PROGRAMS / "face-yoga-20-weeks.toml")
     assert program.weeks == 20
-    assert tuple(dataclasses.replace(phase, line=0) for phase in program.phases) == (
-        Phase(1, 8, 1, (Sitting(("face-yoga-symmetry",)),)),
-        Phase(9, 20, 2, (Sitting(("face-yoga-symmetry",)), Sitting(("jawline-and-chin",)))),
-    )
-    assert all(phase.line > 1 for phase in program.phases)
-    # weeks 1-8: every day the same routine
-    assert {program.today(START, day(n)).routine for n in range(1, 57)} == {"face-yoga-symmetry"}
-    # week 9: every other day, alternating the two routines
-    week9 = [program.today(START, day(n)).routine for n in range(57, 64)]
-    assert week9 == [
-        "face-yoga-symmetry",
-        "",
-        "jawline-and-chin",
-        "",
-        "face-yoga-symmetry",
-        "",
-        "jawline-and-chin",
+    assert [(p.first, p.last, p.every_days, p.minutes) for p in program.phases] == [
+        (1, 1, 1, 15),
+        (2, 8, 1, 30),
+        (9, 20, 2, 30),
     ]
+    assert all(phase.line > 1 for phase in program.phases)
+    # week 1 teaches the form; then the whole face every day
+    assert program.today(START, day(1)).session.routines[0] == "face-yoga-form"
+    assert {program.today(START, day(n)).session.title for n in range(8, 57)} == {"Whole face"}
+    # weeks 9-20: every other day
+    week9 = [bool(program.today(START, day(n)).session.routines) for n in range(57, 64)]
+    assert week9 == [True, False, True, False, True, False, True]
     assert program.today(START, day(58)).summary == "Week 9 · every other day · today: rest"
-    assert program.today(START, day(1)).summary == "Week 1 · daily · today: face-yoga-symmetry"
     assert program.today(START, day(140)).week == 20
     assert program.today(START, day(141)) == Today(0, 0)
     assert program.today(START, day(141)).summary == "Program complete"
+
+
+def test_the_twenty_week_sessions_cover_the_study_and_last_their_target():
+    catalog = load_catalog([ROUTINES])
+    program = catalog.programs["face-yoga-20-weeks"]
+    assert not catalog.problems
+    areas = set()
+    for phase in program.phases:
+        for session in phase.sessions:
+            lengths = (
+                plan(catalog.routines[n], estimated_length()).total for n in session.routines
+            )
+            planned = sum(lengths)  # as the daemon plans it, with the time speech takes
+            assert abs(planned / 60 - phase.minutes) <= 1.5, (session.title, planned)
+            for name in session.routines:
+                areas |= {step.area for step in catalog.routines[name].steps}
+    assert {"cheeks", "jawline", "brows", "forehead", "eyes", "neck"} <= areas
 
 
 def test_every_few_days_summary():
