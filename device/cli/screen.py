@@ -9,7 +9,8 @@ import re
 import sys
 
 from device.cli.routines import catalog_of, configured
-from device.core.timeline import plan
+from device.core.progress import Enrolment, Practice, program_line, progress
+from device.core.timeline import estimated_length, plan
 from device.core.view import IdleView, RoutineView
 from device.exc import MassageTimerError, UnknownRoutineError
 
@@ -48,11 +49,12 @@ def run_screenshot(args: argparse.Namespace) -> int:
         raise UnknownRoutineError(name, catalog.names)
     routine = catalog.routines[name]
     if args.idle:
+        line, title, length = _program_line(catalog, args.program, args.day)
         view: IdleView | RoutineView = IdleView(
             awake=True,
-            routine_title=routine.title,
-            routine_length=routine.duration,
-            program=_program_line(catalog, args.program, args.day),
+            routine_title=title or routine.title,  # PLAY starts today's session, if any
+            routine_length=length or routine.duration,
+            program=line,
             warnings=args.warnings,
         )
     else:
@@ -79,13 +81,29 @@ def _routine_view(routine, number: int, at: float, state: str | None) -> Routine
     )
 
 
-def _program_line(catalog, name: str | None, day: int) -> str:
+def _program_line(catalog, name: str | None, day: int) -> tuple[str, str, float]:
+    """The idle line on day ``day`` of program ``name`` after every session before it done,
+    and today's session's title and length ("", 0 on a rest day)."""
     if not name:
-        return ""
+        return "", "", 0.0
     if name not in catalog.programs:
         raise MassageTimerError(f"no program named '{name}'; known: {', '.join(catalog.programs)}")
-    start = dt.date(2026, 1, 1)
-    return catalog.programs[name].today(start, start + dt.timedelta(days=day - 1)).summary
+    program, start = catalog.programs[name], dt.date(2026, 1, 5)
+    days = [start + dt.timedelta(days=n) for n in range(max(0, day - 1))]
+    done = [
+        Practice(routine, date, True)
+        for number, date in enumerate(days, start=1)
+        for routine in program.day(number).session.routines
+    ]
+    seen = progress(program, Enrolment(name, start), done, start + dt.timedelta(days=day - 1))
+    session = seen.plan.session
+    titles = session.title or (
+        catalog.routines[session.routines[0]].title if session.routines else ""
+    )
+    lengths = (plan(catalog.routines[n], estimated_length()) for n in session.routines)
+    known = sum(timeline.total for timeline in lengths)  # with the time speech takes
+    line = program_line(seen, titles, seen.plan.minutes or round(known / 60))
+    return line, titles, known
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -162,14 +162,14 @@ class Controller:
         )
 
     def _session_view(self, now: float) -> RoutineView:
-        """A routine of a program session is titled as part of it: ``Jaw · 2/4 Cheeks``."""
+        """A routine of a program session is titled as part of it: ``2/5 · Cheek yoga``."""
         assert self.session is not None
         view = self.session.view(now)
-        title, routines = self.sitting
+        routines = self.sitting[1]
         if len(routines) < 2:
             return view
         part = len(routines) - len(self.queue)
-        return replace(view, title=f"{title or 'Session'} · {part}/{len(routines)} {view.title}")
+        return replace(view, title=f"{part}/{len(routines)} · {view.title}")
 
     @property
     def _plays_due(self) -> bool:

@@ -53,7 +53,7 @@ def test_play_runs_the_whole_session_and_the_day_is_done(tmp_path, build_rig):
             rig.press("play")
         rig.run_for(5)
     assert rig.state == "idle", titles
-    assert {t.split(" · ")[1][:3] for t in titles if " · " in t} == {"1/2", "2/2"}, titles
+    assert {t.split(" · ")[0] for t in titles if " · " in t} == {"1/2", "2/2"}, titles
     history = rig.loop.tracker.store.history()
     assert [(s.routine, s.completed) for s in history] == [
         ("jawline-and-chin", True),

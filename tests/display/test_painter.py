@@ -162,7 +162,7 @@ def test_idle_awake_shows_the_selection_within_the_screen(size, fonts):
         awake=True,
         routine_title="Smile and marionette lines, the long version",
         routine_length=270,
-        program="Week 9 · every other day · today: rest",
+        program="Week 3 · Day 17 · 12-day streak · today: Cheeks and jaw, 30 min",
         warnings=2,
         offer="Resume Evening wind-down at step 4?",
     )

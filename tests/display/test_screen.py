@@ -240,7 +240,7 @@ def reference_moments(tmp_path: Path):
         "waiting": RoutineView.of(timeline, 0, "waiting", 0.0),
         "paused": RoutineView.of(timeline, 2, "paused", 12.0),
         "idle": IdleView(
-            True, "Reference routine", 70.0, "Week 9 · every other day · today: rest", 1
+            True, "Reference routine", 70.0, "Week 9 · Day 58 · 57-day streak · today: rest", 1
         ),
     }
 
