@@ -11,6 +11,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff format --check device tests bench
 	$(VENV)/bin/ruff check device tests bench
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)

@@ -74,7 +74,7 @@ class RenderWorker:
             with self.change:
                 while self.wanted is None and not self.stopping:
                     self.change.wait()
-                if self.stopping:
+                if self.stopping or self.wanted is None:
                     return
                 wanted, self.wanted = self.wanted, None
             lengths: dict[str, float] = {}

@@ -147,7 +147,7 @@ class SpeechCache:
         """Render every phrase not already cached, in order, until ``interrupted()``; a
         failure is reported, never raised."""
         report = RenderReport()
-        todo = []
+        todo: list[str] = []
         for text in dict.fromkeys(t for t in texts if t.strip()):
             (report.cached if self.cached(text) else todo).append(text)
         if not todo:

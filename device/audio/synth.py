@@ -100,17 +100,22 @@ class Saver(Protocol):
 
 def serve(start: Callable[[], Saver], requests: Iterable[str], replies: TextIO) -> None:
     """Answer each request line; a synthesizer that cannot start fails every phrase."""
+    synthesizer: Synthesizer | None = None
     try:
         synthesizer, broken = start(), ""
     except Exception as error:  # no such voice, no engine: each phrase says why
-        synthesizer, broken = None, f"{type(error).__name__}: {error}"
+        broken = f"{type(error).__name__}: {error}"
     for line in requests:
-        request, redone = json.loads(line), []
+        request, redone = json.loads(line), list[str]()
         try:
-            error = broken or synthesizer.save(request["text"], request["path"], redone)
+            failure = (
+                synthesizer.save(request["text"], request["path"], redone)
+                if synthesizer
+                else broken
+            )
         except Exception as problem:  # report anything; the parent decides
-            error = f"{type(problem).__name__}: {problem}"
-        replies.write(json.dumps({"ok": not error, "error": error, "redone": redone}) + "\n")
+            failure = f"{type(problem).__name__}: {problem}"
+        replies.write(json.dumps({"ok": not failure, "error": failure, "redone": redone}) + "\n")
         replies.flush()
 
 
@@ -186,15 +191,17 @@ class Renderer:
 
     def _ask(self, request: dict, timeout: float) -> dict:
         assert self.process is not None
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # both are pipes (see _start)
         try:
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
+            stdin.write(json.dumps(request) + "\n")
+            stdin.flush()
         except OSError as error:  # BrokenPipeError among them
             raise _ChildFailed(f"renderer stopped: {error}") from error
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        ready, _, _ = select.select([stdout], [], [], timeout)
         if not ready:
             raise _ChildFailed("renderer timed out")
-        line = self.process.stdout.readline()
+        line = stdout.readline()
         if not line:
             raise _ChildFailed("renderer stopped")
         try:
@@ -214,7 +221,8 @@ class Renderer:
         if self.process is None:
             return
         with contextlib.suppress(OSError):
-            self.process.stdin.close()
+            if self.process.stdin:
+                self.process.stdin.close()
         try:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:

@@ -71,10 +71,11 @@ class SpeechQueue:
     def offer(self, phrase: Phrase, now: float) -> str:
         """ "start" (channel free), "cut" (cut the current one, then start),
         "wait" (queued) or "drop"."""
-        if not self.busy(now):
+        current = self.current
+        if current is None or not self.busy(now):
             self._begin(phrase, now)
             return "start"
-        if phrase.rank > self.current.rank:
+        if phrase.rank > current.rank:
             self._begin(phrase, now)
             return "cut"
         if phrase.rank <= RANK_COUNT:

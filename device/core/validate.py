@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeGuard, TypeVar, cast
 
 from device.core.durations import format_short, parse_duration
 from device.core.tomlsource import Source, Where
@@ -132,6 +133,11 @@ def refuse_unsafe(text: str) -> None:
             f"has a control or text-direction character ({code}) at character "
             f"{found.start() + 1}; remove it"
         )
+
+
+def is_finite_number(value: object) -> TypeGuard[int | float]:
+    """A real, finite number: JSON and TOML also allow true, NaN and Infinity."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def as_int(value: object, low: int, high: int) -> int:

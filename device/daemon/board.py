@@ -68,16 +68,16 @@ class Board:
                     open_device()
                 except Exception as error:  # no GPIO, no permission, a pin already in use
                     failed[f"{what} (GPIO{pin})"] = error
-        reasons = {str(error) for error in failed.values()}
+        reasons = {str(reason) for reason in failed.values()}
         if len(failed) == len(wanted) and len(reasons) == 1:  # nothing opened, for one reason
             # gpiozero's first fallback says why lgpio, the factory a Pi uses, did not load
             first = f" ({fallbacks[0].message})" if fallbacks else ""
             self.problems["buttons"] = reasons.pop() + first
             log.warning("buttons disabled: %s", self.problems["buttons"])
             return
-        for what, error in failed.items():
-            log.warning("%s unavailable; the others work: %s", what, error)
-            self.problems[what] = str(error)
+        for what, reason in failed.items():
+            log.warning("%s unavailable; the others work: %s", what, reason)
+            self.problems[what] = str(reason)
 
     def _wanted(self, kind) -> list[tuple[str, int, Callable[[], None]]]:
         """Each device the config asks for: what to call it, its pin, how to open it."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import socket
 import struct
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from device.config.paths import system_runtime_folder
 from device.core.session import Action, Say, Sound, StateChanged, StepStarted
+from device.core.validate import is_finite_number
 from device.daemon.board import MAX_HOLD
 from device.daemon.inbox import Event, Request
 
@@ -82,13 +82,9 @@ def check_request(request: object) -> dict:
         if key in request and not isinstance(request[key], str):
             raise ValueError(f'"{key}" must be a string')
     hold = request.get("hold")
-    if hold is not None and not (_is_number(hold) and 0 <= hold <= MAX_HOLD):
+    if hold is not None and not (is_finite_number(hold) and 0 <= hold <= MAX_HOLD):
         raise ValueError(f'"hold" must be a number of seconds from 0 to {MAX_HOLD:g}')
     return request
-
-
-def _is_number(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)  # JSON allows NaN, Infinity
 
 
 def submitter(post: Callable[[Event], None], timeout: float = REPLY_TIMEOUT) -> Submit:

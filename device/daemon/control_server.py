@@ -83,7 +83,8 @@ class ControlServer:
         assert self.server is not None
         server = self.server
         try:
-            server.serve_forever(poll_interval=None)
+            # None: sleep until a connection (typeshed says float; select() takes None)
+            server.serve_forever(poll_interval=None)  # type: ignore[arg-type]
         except BaseException:
             log.exception("control socket stopped; the watchdog will restart the daemon")
 
@@ -156,7 +157,8 @@ class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
     def setup(self) -> None:
-        self.timeout = self.server.owner.idle_timeout
+        # per server, read by StreamRequestHandler.setup (typeshed calls it a class variable)
+        self.timeout = self.server.owner.idle_timeout  # type: ignore[misc]
         super().setup()
 
     def handle(self) -> None:

@@ -24,10 +24,11 @@ import datetime as dt
 import errno
 import json
 import logging
-import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from device.core.validate import is_finite_number
 
 log = logging.getLogger(__name__)
 HISTORY_FILE = "history.jsonl"
@@ -64,7 +65,8 @@ class Session:
             return None
         routine, started, seconds = data.get("routine"), data.get("started"), data.get("seconds")
         flags = data.get("completed", False), data.get("partial", False)
-        if not (isinstance(routine, str) and _number(started) and _number(seconds)):
+        numbers = is_finite_number(started) and is_finite_number(seconds)
+        if not (isinstance(routine, str) and numbers):
             return None
         if not (
             0 <= started <= LAST_SECOND and seconds >= 0 and all(f in (True, False) for f in flags)
@@ -73,10 +75,6 @@ class Session:
         offset = data.get("utc_offset")
         offset = offset if type(offset) is int and abs(offset) <= 18 * 3600 else None
         return cls(routine, float(started), float(seconds), *flags, utc_offset=offset)
-
-
-def _number(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 def utc_offset(wall: float) -> int:

@@ -172,7 +172,8 @@ class Loop:
     def _update(self, now: float) -> None:
         for gesture in self.decoder.tick(now):
             self.gesture(gesture, now)
-        if self._motion_deadline() is not None and now >= self._motion_deadline():
+        motion_deadline = self._motion_deadline()
+        if motion_deadline is not None and now >= motion_deadline:
             self.motion_seen = None
             self.apply_input("pause", now)
         self.actions += self.controller.tick(now)

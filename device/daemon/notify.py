@@ -38,7 +38,8 @@ class Notifier:
                 sock.sendto(message.encode(), self.address)
             return True
         except OSError as error:
-            self._once.warn("send", f"cannot notify systemd at {self.address}: {error}")
+            where = self.address if isinstance(self.address, str) else repr(self.address)
+            self._once.warn("send", f"cannot notify systemd at {where}: {error}")
             return False
 
     def ready(self, status: str = "") -> bool:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from device.atomic import write_atomic
 from device.core.session import Command, Say, State, StepStarted
+from device.core.session import Session as LiveSession
 from device.core.timeline import RANK_STEP
+from device.core.validate import is_finite_number
 from device.daemon.following import Following
 from device.daemon.history import HISTORY_FILE, History, Session, utc_offset
 
@@ -51,15 +52,11 @@ def _checked(data: object) -> Place:
         raise TypeError("not a JSON object")
     place = Place(**data)
     texts = all(isinstance(v, str) for v in (place.routine, place.title, place.step_name))
-    numbers = all(_finite(v) for v in (place.elapsed, place.saved_at, place.started))
+    numbers = all(is_finite_number(v) for v in (place.elapsed, place.saved_at, place.started))
     flags = type(place.counted) is bool and type(place.step) is int and place.step >= 0
     if not (texts and numbers and flags):
         raise TypeError(f"a field has the wrong type: {str(data)[:200]}")
     return place
-
-
-def _finite(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
 
 
 class StateStore:
@@ -142,7 +139,7 @@ class Tracker:
         self.program = Following(  # the config's (name, first day): with no program.json
             store.folder if store else None, program, self.history, self.wall
         )
-        self.session = None
+        self.session: LiveSession | None = None  # the one being followed
         self.started = (0.0, 0.0)  # (wall, monotonic) when the tracked session began
         self.stopped = False
         self.ended = False  # a session just ended: time to look at the program's day
@@ -273,6 +270,7 @@ class Tracker:
             self.started = (self.wall(), now)
 
     def _place(self, index: int) -> Place:
+        assert self.session is not None  # asked only while following a session
         timeline = self.session.timeline
         step = timeline.steps[index]
         return Place(

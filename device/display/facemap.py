@@ -145,9 +145,9 @@ class FaceMap:
         if area == "jawline":  # both edges first, so the halves merge at the chin
             radius = round(0.035 * self.scale)
             sides = [jaw_points(right) for right in (False, True)]
-            rects = [self._thick(surface, EDGE, points, radius) for points in sides]
-            for points in sides:
-                self._thick(surface, FILL, points, max(1, radius - self.edge))
+            rects = [self._thick(surface, EDGE, edge, radius) for edge in sides]
+            for edge in sides:
+                self._thick(surface, FILL, edge, max(1, radius - self.edge))
             return rects[0].union(rects[1]).clip(surface.get_clip())
         rects = [self._shape(surface, shape) for shape in _SHAPES[area]]
         return rects[0].unionall(rects[1:]).clip(surface.get_clip())

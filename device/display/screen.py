@@ -167,6 +167,7 @@ class Screen(Output):
 
     def _draw(self, view: View, now: float, static: object, moving: object) -> None:
         assert self.canvas is not None and self.painter is not None
+        assert self.fonts is not None  # start() made them all
         if static != self._static:
             if isinstance(view, RoutineView):
                 self.painter.draw(self.canvas, view)
@@ -273,9 +274,11 @@ class Screen(Output):
         """What the screen shows, split into what needs a full redraw and what moves."""
         if isinstance(view, IdleView):
             return view, None
-        static = (view.state, view.title, view.step_index, view.step_count, view.step_name)
-        static += (view.instruction, view.area, view.also_lit, view.stroke, view.side)
-        static += (view.next_name,)
+        static = (
+            *(view.state, view.title, view.step_index, view.step_count, view.step_name),
+            *(view.instruction, view.area, view.also_lit, view.stroke, view.side),
+            view.next_name,
+        )
         ticking = view.state == "running" and now - self._tick_at < TICK_MARK
         clocks = (format_clock(view.step_left), format_clock(view.routine_left))
         return static, (*clocks, counter_text(view), ticking)
