@@ -25,6 +25,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -129,7 +130,11 @@ class FramebufferBlank:
         fcntl.ioctl(self.fd, FBIOBLANK, int(UNBLANK))
 
 
-FINDERS = {"backlight": Backlight.find, "vcgencmd": Vcgencmd.find, "wlr-randr": WlrRandr.find}
+FINDERS: dict[str, Callable[[], PanelPower | None]] = {
+    "backlight": Backlight.find,
+    "vcgencmd": Vcgencmd.find,
+    "wlr-randr": WlrRandr.find,
+}
 
 
 def find_panel(choice: str) -> PanelPower | None:
