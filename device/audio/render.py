@@ -173,12 +173,14 @@ def render_settled(
     instructions, so its intro's words can change once they are measured. ``length``
     reads a rendered phrase's length (the cache's own unless given: the layers', which
     plays each phrase from the best voice that has it)."""
-    estimate, known, read = cache.estimate, {}, length or cache.length
+    estimate, read = cache.estimate, length or cache.length
+    known: dict[str, float | None] = {}  # None: not rendered yet
 
     def planned(text: str) -> float:
         if text not in known:
             known[text] = read(text)
-        return estimate(text) if known[text] is None else known[text]
+        measured = known[text]
+        return estimate(text) if measured is None else measured
 
     total = RenderReport()
     for _ in range(ROUNDS):

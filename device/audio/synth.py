@@ -228,7 +228,8 @@ class Renderer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.process.stdout.close()  # now, not whenever the garbage collector gets to it
+        if self.process.stdout:  # now, not whenever the garbage collector gets to it
+            self.process.stdout.close()
 
 
 if __name__ == "__main__":
