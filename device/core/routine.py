@@ -175,13 +175,13 @@ def _routine(checker: Checker, name: str) -> Routine:
         checker.report(
             ("step", MAX_STEPS), "step", f"{len(raw_steps)} steps; the limit is {MAX_STEPS}"
         )
-    steps = [_step(checker, raw, index, inherited) for index, raw in enumerate(raw_steps)]
+    written = [_step(checker, raw, index, inherited) for index, raw in enumerate(raw_steps)]
     repeats = [
         read_repeat(checker, raw, ("step", index), _label(raw, index), index)
         for index, raw in enumerate(raw_steps)
         if isinstance(raw, dict)
     ]
-    steps = tuple(unroll(checker, steps, [r for r in repeats if r is not None]))
+    steps = tuple(unroll(checker, written, [r for r in repeats if r is not None]))
     routine = Routine(
         name=name,
         title=checker.required_text(data, "title", (), ""),
