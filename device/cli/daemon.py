@@ -8,14 +8,14 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from device.cli.routines import configured
 from device.clock import Clock, MonotonicClock
 from device.config.paths import BUNDLED_ROUTINES, routines_folder, state_folder
 from device.config.schema import Config
 from device.core.outputs import Output
-from device.core.session import State, StateChanged, StepStarted
+from device.core.session import Action, State, StateChanged, StepStarted
 from device.daemon.board import MockPins
 from device.daemon.control import COMMANDS, EventLog, request, socket_path, submitter
 from device.daemon.control_server import ControlServer
@@ -236,7 +236,7 @@ def _script_demo(loop: Loop) -> None:
     def press_play(now: float) -> None:
         press(loop.board, "play", None, loop.decoder, loop.after)
 
-    def follow(actions: list, now: float) -> None:
+    def follow(actions: Sequence[Action], now: float) -> None:
         session = loop.controller.session
         for action in actions:
             if isinstance(action, StepStarted) and session and session.current.step.wait:

@@ -65,8 +65,9 @@ class Session:
             return None
         routine, started, seconds = data.get("routine"), data.get("started"), data.get("seconds")
         flags = data.get("completed", False), data.get("partial", False)
-        numbers = is_finite_number(started) and is_finite_number(seconds)
-        if not (isinstance(routine, str) and numbers):
+        if not (
+            isinstance(routine, str) and is_finite_number(started) and is_finite_number(seconds)
+        ):
             return None
         if not (
             0 <= started <= LAST_SECOND and seconds >= 0 and all(f in (True, False) for f in flags)

@@ -83,7 +83,7 @@ class Loop:
         self.queue: queue.SimpleQueue[Event] = queue.SimpleQueue()  # put() is signal-safe
         self.wait: Wait = wait or _get
         self.timers: list[Timer] = []
-        self.listeners: list[Callable[[list[Action], float], None]] = []
+        self.listeners: list[Callable[[Sequence[Action], float], None]] = []
         # Parts that must be alive for the watchdog to be fed (the control server):
         # one that died silently gets the daemon restarted instead of left deaf.
         self.health: list[Callable[[], bool]] = []
@@ -197,7 +197,7 @@ class Loop:
         routine = self.controller.routines.get(name)
         return error_phrase(routine.title) if routine else BROKEN_NEW_FILE
 
-    def _perform(self, actions: list[Action], now: float) -> None:
+    def _perform(self, actions: Sequence[Action], now: float) -> None:
         if actions:  # the chime and the words first; the resume record (fsyncs) after
             self.outputs.perform(actions, now)
             self.events.perform(actions, self.clock.now())  # actual: after the outputs acted
