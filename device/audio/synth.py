@@ -100,7 +100,7 @@ class Saver(Protocol):
 
 def serve(start: Callable[[], Saver], requests: Iterable[str], replies: TextIO) -> None:
     """Answer each request line; a synthesizer that cannot start fails every phrase."""
-    synthesizer: Synthesizer | None = None
+    synthesizer: Saver | None = None
     try:
         synthesizer, broken = start(), ""
     except Exception as error:  # no such voice, no engine: each phrase says why
