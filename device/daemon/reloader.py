@@ -102,8 +102,8 @@ class Reloader:
             problems.append(str(problem))
         for path, news in by_path.items():
             if self._said.get(path) != news:
-                for problem in news[0]:
-                    log.warning("%s", problem)
+                for line in news[0]:
+                    log.warning("%s", line)
         self._said = by_path
 
 
