@@ -107,6 +107,10 @@ class MotionConfig:
     enabled: bool = setting(Boolean(False, "PIR motion sensor wakes the screen"))
     pin: int = setting(Pin(4, "PIR sensor output, BCM number"))
     pause_after: float = setting(Duration(0.0, "pause when nobody is near; 0 = never", 0, 3600))
+    reminder: str = setting(
+        Span("", 'show that today\'s session is to do when someone comes by, e.g. "07:00-09:00"')
+    )
+    reminder_chime: bool = setting(Boolean(False, "also chime, once a day, for the reminder"))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from device.core.progress import (
     program_line,
 )
 from device.core.routine import Routine
+from device.core.speech_rules import QuietHours, parse_span
 from device.daemon.enrolment import read_enrolment, today, where, write_enrolment
 from device.daemon.history import Session
 
@@ -150,3 +151,34 @@ def change(
     if action is Change.RESUME:
         return enrolment.resume(day)
     return None  # Change.LEAVE
+
+
+REMINDER = "Today's session is still to do: press PLAY"
+
+
+class Reminder:
+    """Someone came by in the configured daily window while today's session is to do:
+    the idle screen says so (and, if configured, one chime a day)."""
+
+    def __init__(self, window: str = "", chime: bool = False) -> None:
+        span = parse_span(window) if window.strip() else None
+        self.window = QuietHours(*span) if span else None  # a daily span, wrapping midnight
+        self.chime = chime
+        self.showing = False
+        self.chimed_on: dt.date | None = None
+
+    def seen(self, following: Following, running: bool, wall: float) -> bool:
+        """Motion now: whether to chime (the text shows from now on, while it applies)."""
+        local = dt.datetime.fromtimestamp(wall)
+        if self.window is None or running or not following.due()[1]:
+            return False
+        if not self.window.covers(local.time()):
+            return False
+        self.showing = True
+        ring = self.chime and self.chimed_on != local.date()
+        self.chimed_on = local.date() if ring else self.chimed_on
+        return ring
+
+    def text(self, following: Following, running: bool) -> str:
+        self.showing = self.showing and not running and bool(following.due()[1])
+        return REMINDER if self.showing else ""

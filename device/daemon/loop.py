@@ -20,12 +20,12 @@ from device.clock import Clock
 from device.core.controller import Controller
 from device.core.gestures import Gesture, GestureDecoder
 from device.core.outputs import Output, Outputs
-from device.core.session import Action, Say, State
+from device.core.session import Action, Say, Sound, State
 from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
 from device.core.view import IdleView
 from device.daemon.board import Board
 from device.daemon.control import EventLog
-from device.daemon.following import Change
+from device.daemon.following import Change, Reminder
 from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Reloaded, Request, Stop
 from device.daemon.library import Library, Loaded
 from device.daemon.notify import Notifier
@@ -61,6 +61,7 @@ class Loop:
         board: Board | None = None,
         pause_after: float = 0.0,
         wait: Wait | None = None,
+        reminder: Reminder | None = None,
     ) -> None:
         """``gestures`` maps (button, gesture) to an input; ``pause_after`` seconds without
         motion pause a routine (0: never); ``wait`` stands in for blocking on the queue."""
@@ -80,6 +81,7 @@ class Loop:
         # What does not work now (role -> why), for `ctl status` and the idle screen's mark
         self.missing: Callable[[], dict[str, str]] = dict
         self.pause_after = pause_after
+        self.reminder = reminder or Reminder()  # motion in a window: today's session to do
         self.queue: queue.SimpleQueue[Event] = queue.SimpleQueue()  # put() is signal-safe
         self.wait: Wait = wait or _get
         self.timers: list[Timer] = []
@@ -213,8 +215,9 @@ class Loop:
 
     def _show(self, now: float) -> None:
         view = self.controller.view(now)
+        reminder = self.reminder.text(self.tracker.program, self.controller.running)
         if isinstance(view, IdleView):
-            offer = self.tracker.place.offer if self.tracker.place else ""
+            offer = self.tracker.place.offer if self.tracker.place else reminder
             view = replace(view, offer=offer, missing=tuple(self.missing()))
         self.redraw_at = self.outputs.show(view, now)
 
@@ -231,6 +234,9 @@ class Loop:
                 self.controller.wake(now)
                 self.motion_seen = None if active else at
                 self.events.log("motion", now, active=active)
+                running, wall = self.controller.running, self.tracker.wall()
+                if active and self.reminder.seen(self.tracker.program, running, wall):
+                    self.actions.append(Sound("chime", RANK_STEP, now))
             case Reload():
                 self.reload(now)
             case Reloaded(loaded, ticket):

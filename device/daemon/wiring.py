@@ -19,6 +19,7 @@ from device.core.routine import Routine
 from device.core.timeline import Timeline, plan
 from device.daemon.board import Board, MockPins
 from device.daemon.control import EventLog
+from device.daemon.following import Reminder
 from device.daemon.inbox import Reload
 from device.daemon.lastgood import LAST_GOOD_FOLDER, LastGood
 from device.daemon.library import Library
@@ -64,6 +65,9 @@ def build_loop(
         notifier=notifier,
         tracker=Tracker(store, config.daemon.resume_window, _program(config.routines)),
         pause_after=config.motion.pause_after if config.motion.enabled else 0.0,
+        reminder=Reminder(config.motion.reminder, config.motion.reminder_chime)
+        if config.motion.enabled
+        else None,
     )
     loop.board = Board(config, loop.post, clock, factory)
     loop.board.start()

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from device.core.session import Sound
+from device.core.view import IdleView
 from device.daemon.enrolment import ENROLMENT_FILE
+from device.daemon.following import REMINDER
 from device.daemon.inbox import Request
 from tests.daemon_helpers import WALL_START, routines_dir
 
@@ -95,3 +98,51 @@ def test_pause_resume_and_leave_over_ctl(tmp_path, build_rig):
 
 def _today() -> dt.date:
     return dt.datetime.fromtimestamp(WALL_START).date()
+
+
+def window(hours_from_now: int, length: int) -> str:
+    """A daily window starting ``hours_from_now`` hours from the rig's wall clock hour."""
+    hour = dt.datetime.fromtimestamp(WALL_START).hour
+    first, last = (hour + hours_from_now) % 24, (hour + hours_from_now + length) % 24
+    return f"{first:02d}:00-{last:02d}:00"
+
+
+def reminded(tmp_path, build_rig, mock_factory, span: str, chime: bool = True):
+    (routines_dir(tmp_path) / "programs").mkdir()
+    (tmp_path / "routines" / "programs" / "two.toml").write_text(SESSION)
+    motion = {"enabled": True, "pin": 4, "reminder": span, "reminder_chime": chime}
+    rig = build_rig(motion=motion)
+    assert ask(rig, "program-start", name="two")["ok"]
+    rig.run_for(120)  # the screen goes dark
+    mock_factory.pin(4).drive_high()
+    rig.step()
+    return rig
+
+
+def last_idle(rig) -> IdleView:
+    return [view for _, view in rig.output.views if isinstance(view, IdleView)][-1]
+
+
+def test_motion_in_the_window_shows_the_reminder_and_chimes_once_a_day(
+    tmp_path, build_rig, mock_factory
+):
+    rig = reminded(tmp_path, build_rig, mock_factory, window(0, 2))
+    assert last_idle(rig).offer == REMINDER
+    chimes = [a for _, a in rig.output.actions if isinstance(a, Sound) and a.name == "chime"]
+    assert len(chimes) == 1
+    mock_factory.pin(4).drive_low()
+    rig.step(5)
+    mock_factory.pin(4).drive_high()  # by again: shown, not chimed again
+    rig.step()
+    chimes = [a for _, a in rig.output.actions if isinstance(a, Sound) and a.name == "chime"]
+    assert len(chimes) == 1 and last_idle(rig).offer == REMINDER
+    rig.press("play")  # today's session starts: no more reminder
+    rig.hold("play")
+    assert rig.state == "idle"
+    assert last_idle(rig).offer == ""
+
+
+def test_no_reminder_outside_the_window_or_when_done(tmp_path, build_rig, mock_factory):
+    rig = reminded(tmp_path, build_rig, mock_factory, window(3, 1))
+    assert last_idle(rig).offer == ""
+    assert not [a for _, a in rig.output.actions if isinstance(a, Sound) and a.name == "chime"]
