@@ -171,6 +171,29 @@ tempo = "1s"
 # beep, bell + "Done.": 9 groups.
 
 
+def play_on_audio_clock(session, speaker, clock: AudioFileClock) -> list:
+    """The daemon's loop over the real mixer, from START until the bell has rung out:
+    it waits on the audio clock for the next deadline (the session's or the speech
+    queue's), then hands the actions to the speaker, which pumps. Returns every Say and
+    Sound handed over. SDL's disk driver runs ~10x real time (1 ms per 11.6 ms buffer)
+    and the clock is the audio written so far, so plan and recording share one scale."""
+    from device.core.session import Command, Say, Sound, State
+
+    handed = []
+    now = clock.now()
+    actions = session.handle(Command.START, now)
+    while True:
+        handed += [a for a in actions if isinstance(a, Say | Sound)]
+        speaker.perform(actions, now)  # and pumps: a waiting phrase starts if it can
+        if session.state is State.DONE:
+            clock.wait_until(now + 1.0)  # the bell rings out
+            return handed
+        speech = speaker.queue.wake_in(now)
+        deadline = min(session.next_deadline(), now + (speech if speech is not None else 60))
+        now = clock.wait_until(deadline)
+        actions = session.handle(Command.TICK, now)
+
+
 def espeak_cli_length(folder: Path, text: str, voice: str, rate: int) -> float:
     """Seconds ``text`` lasts when the espeak-ng command line says it at ``rate``,
     trimmed as the speech cache trims: the reference a rendered phrase must match."""

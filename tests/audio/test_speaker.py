@@ -15,7 +15,7 @@ from device.audio.speaker import Speaker
 from device.clock import FakeClock
 from device.core.controller import DEFAULT_GESTURES, Controller
 from device.core.routine import load_routine
-from device.core.session import Command, Say, Session, Sound, State, StepStarted
+from device.core.session import Say, Session, Sound, StepStarted
 from device.core.speech_rules import DUCK, QuietHours
 from device.core.timeline import (
     RANK_COUNT,
@@ -34,6 +34,7 @@ from tests.audio_helpers import (
     groups,
     match,
     onsets,
+    play_on_audio_clock,
     use_disk_audio,
 )
 
@@ -253,10 +254,7 @@ def test_prepare_renders_in_a_worker_and_sets_ready(tmp_path):
 
 
 def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
-    """The daemon's loop over the real mixer. SDL's disk driver runs ~10x real time (1 ms
-    per 11.6 ms buffer) and the engine's clock is the audio written so far, so plan and
-    recording share one time scale; the loop waits for the next deadline (the session's
-    or the speech queue's) on that clock, then hands over the actions and pumps."""
+    """The daemon's loop over the real mixer (see play_on_audio_clock)."""
     out = tmp_path / "speaker.raw"
     use_disk_audio(monkeypatch, out, delay_ms=1)
     routine = _routine(tmp_path, ROUTINE_TOML)
@@ -267,20 +265,8 @@ def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
     assert speaker.wait_ready(60)
     speaker.start(background=False)
     session = Session(plan(routine, speaker.speech_length))
-    due = []
     try:
-        now = clock.now()
-        actions = session.handle(Command.START, now)
-        while True:
-            due += [a.due for a in actions if isinstance(a, Say | Sound)]
-            speaker.perform(actions, now)  # and pumps: a waiting phrase starts if it can
-            if session.state is State.DONE:
-                break
-            speech = speaker.queue.wake_in(now)
-            deadline = min(session.next_deadline(), now + (speech if speech is not None else 60))
-            now = clock.wait_until(deadline)
-            actions = session.handle(Command.TICK, now)
-        clock.wait_until(now + 1.0)  # the bell rings out
+        due = [action.due for action in play_on_audio_clock(session, speaker, clock)]
     finally:
         speaker.stop()  # closes the mixer, so SDL flushes the file
         clock.close()

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from device.audio.speaker import Speaker
 from device.core.routine import load_routine
-from device.core.session import Command, Say, Session, Sound, State
+from device.core.session import Session
 from device.core.timeline import RANK_COUNT, plan
 from device.core.view import RoutineView
-from tests.audio_helpers import AudioFileClock, audio_config, groups, match, onsets, use_disk_audio
+from tests.audio_helpers import (
+    AudioFileClock,
+    audio_config,
+    groups,
+    match,
+    onsets,
+    play_on_audio_clock,
+    use_disk_audio,
+)
 
 STRUCTURED = """
 title = "Structure test"
@@ -41,23 +49,6 @@ switch = "{side}."
 """
 
 
-def _play(session: Session, speaker: Speaker, clock: AudioFileClock) -> list[tuple[float, int]]:
-    """The engine's loop on the audio clock (see test_speaker's end-to-end test);
-    returns (due, rank) of every sound and phrase handed to the speaker."""
-    due: list[tuple[float, int]] = []
-    now = clock.now()
-    actions = session.handle(Command.START, now)
-    while True:
-        due += [(a.due, a.rank) for a in actions if isinstance(a, Say | Sound)]
-        speaker.perform(actions, now)
-        if session.state is State.DONE:
-            return due
-        speech = speaker.queue.wake_in(now)
-        deadline = min(session.next_deadline(), now + (speech if speech is not None else 60))
-        now = clock.wait_until(deadline)
-        actions = session.handle(Command.TICK, now)
-
-
 def test_a_structured_routine_sounds_as_planned(tmp_path, monkeypatch):
     path = tmp_path / "structured.toml"
     path.write_text(STRUCTURED)
@@ -73,8 +64,8 @@ def test_a_structured_routine_sounds_as_planned(tmp_path, monkeypatch):
     speaker.start(background=False)
     timeline = plan(routine, speaker.speech_length)
     try:
-        due = _play(Session(timeline), speaker, clock)
-        clock.wait_until(clock.now() + 1.0)  # the bell rings out
+        handed = play_on_audio_clock(Session(timeline), speaker, clock)
+        due = [(action.due, action.rank) for action in handed]
     finally:
         speaker.stop()
         clock.close()
