@@ -128,8 +128,7 @@ def bench_press(work: Path, env: dict[str, str], presses: int = 200) -> list[flo
 
     Device.pin_factory = MockFactory()
     config, clock, stopwatch = Config(), MonotonicClock(), Stopwatch()
-    args = type("Args", (), {"headless": False})()
-    outputs = [*start_outputs(build_outputs(config, args, clock)), stopwatch]
+    outputs = [*start_outputs(build_outputs(config, clock)), stopwatch]
     loop = build_loop(config, work / "routines", clock, outputs)
     loop.post(Request({"cmd": "start", "name": "evening-wind-down"}, lambda answer: None))
     thread = threading.Thread(target=loop.run, daemon=True)

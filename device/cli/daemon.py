@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--simulate", action="store_true", help="mock GPIO pins (any laptop)")
     run.add_argument("--headless", action="store_true", help="no display")
     run.add_argument("--events", metavar="PATH|-", help="write one JSON line per event")
-    run.set_defaults(run=run_run)
+    run.set_defaults(run=run_run, demo=False, no_window=False, terminal=False)  # demo sets them
     ctl = commands.add_parser("ctl", help="control the running daemon over its socket")
     ctl.add_argument("cmd", choices=list(COMMANDS), metavar="CMD", help=", ".join(COMMANDS))
     ctl.add_argument("arg", nargs="?", metavar="NAME|BUTTON", help="routine or button name")
@@ -67,12 +67,20 @@ def run_daemon(
     ``clock`` and ``wait`` default to real time; a test passes a FakeClock and
     ``virtual_wait`` to run a whole routine in virtual time."""
     clock = clock or MonotonicClock()
-    demo = getattr(args, "demo", False)
+    demo = args.demo
     notifier = Notifier()
     with contextlib.ExitStack() as stack:
         factory = _simulated_pins(stack) if args.simulate else None
         failed: dict[str, str] = {}
-        outputs = start_outputs(build_outputs(config, args, clock, failed), failed)
+        wanted = build_outputs(
+            config,
+            clock,
+            headless=args.headless,
+            window=not args.no_window,
+            terminal=args.terminal,
+            failed=failed,
+        )
+        outputs = start_outputs(wanted, failed)
         stack.callback(_stop_outputs, outputs)
         events = EventLog.open(args.events)
         stack.callback(events.close)
@@ -116,7 +124,7 @@ def _build(
     failed: dict[str, str],
 ) -> Loop:
     """The loop over the configured routines, or over the bundled demo for `demo`."""
-    if getattr(args, "demo", False):
+    if args.demo:
         folder, store, selected = BUNDLED_ROUTINES, None, "demo"
     else:
         folder = routines_folder(args.routines, config.routines.folder)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
 import sys
@@ -98,22 +97,26 @@ def planner_for(outputs: Sequence[Output]) -> Callable[[Routine], Timeline]:
 
 def build_outputs(
     config: Config,
-    args: argparse.Namespace,
     clock: Clock,
+    *,
+    headless: bool = False,
+    window: bool = True,
+    terminal: bool = False,
     failed: dict[str, str] | None = None,
 ) -> list[Output]:
     """Speaker, screen, and the terminal when no screen shows; each optional, none fatal.
-    ``failed`` collects the role ("speaker", "display") and reason of each that could not load."""
+    ``headless``: a Screen that draws nothing; ``window`` False: no Screen at all;
+    ``terminal``: progress lines on stdout even with a screen. ``failed`` collects the
+    role ("speaker", "display") and reason of each that could not load."""
     failed = {} if failed is None else failed
     outputs = []
     if config.audio.enabled:
         outputs += _optional(failed, "speaker", functools.partial(_speaker, config, clock))
     screen = []
-    if config.display.enabled and not getattr(args, "no_window", False):
-        headless = bool(args.headless)
+    if config.display.enabled and window:
         screen = _optional(failed, "display", functools.partial(_screen, config, headless))
     outputs += screen
-    if getattr(args, "terminal", False) or (not screen and sys.stdout.isatty()):
+    if terminal or (not screen and sys.stdout.isatty()):
         outputs.append(TerminalOutput(sys.stdout))
     return outputs
 

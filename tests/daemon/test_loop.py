@@ -192,13 +192,11 @@ def test_virtual_wait_jumps_the_clock_instead_of_sleeping(rig):
 
 
 def test_build_outputs_degrades_to_the_terminal(monkeypatch):
-    from argparse import Namespace
-
     from device.config.schema import Config
     from device.display.terminal import TerminalOutput
 
     config = Config().replaced(audio={"enabled": False}, display={"enabled": False})
-    outputs = build_outputs(config, Namespace(headless=True, terminal=True), clock=None)
+    outputs = build_outputs(config, FakeClock(), headless=True, terminal=True)
     assert [type(o) for o in outputs] == [TerminalOutput]
 
     class NoStart:
