@@ -49,7 +49,7 @@ class Timings:
 
     def __init__(self, started: float, wanted: set[str]) -> None:
         self.started, self.wanted = started, set(wanted)
-        self.ready = self.routine_done = self.cpu_at_ready = 0.0
+        self.ready = self.routine_done = self.cpu_at_ready = self.routine_speech = 0.0
 
     def on_ready(self, lengths: dict[str, float]) -> None:
         self.ready = time.perf_counter() - self.started
@@ -81,13 +81,14 @@ def main() -> int:
         timings = Timings(time.perf_counter(), set(first))
         once = Once(logging.getLogger("bench"))
         worker = RenderWorker(speech, once, timings.on_ready, timings.on_better)
-        worker.request(phrases)
+        worker.request(lambda length: phrases)
         finished = worker.idle.wait(3600)  # the Piper child is closed and reaped by then
         wall = time.perf_counter() - timings.started
         worker.stop()
         cpu = child_cpu() - timings.cpu_at_ready
         failed = [t for t in phrases if speech.better[0].length(t) is None]
         speech_seconds = sum(speech.better[0].length(t) or 0.0 for t in phrases)
+        timings.routine_speech = sum(speech.better[0].length(t) or 0.0 for t in first)
         report(args, phrases, first, longest.name, timings, speech_seconds, cpu, wall, folder)
         for text in failed:
             print(f"piper failed (espeak-ng speaks it): {text!r}")
@@ -100,12 +101,14 @@ def report(args, phrases, first, name, timings, speech_seconds, cpu, wall, folde
     print(f"| phrases in the bundled library | {len(phrases)} ({speech_seconds / 60:.1f} min) |")
     print(f"| espeak-ng first layer ready | {timings.ready:.1f} s |")
     print(
-        f"| edited routine in the new voice ({name}, {len(first)} phrases) | "
-        f"{timings.routine_done:.1f} s |"
+        f"| edited routine in the new voice ({name}, {len(first)} phrases, "
+        f"{timings.routine_speech:.0f} s of speech) | {timings.routine_done:.1f} s |"
     )
     print(f"| whole library in the new voice | {wall:.0f} s |")
     print(f"| RTF, Piper's CPU s per s of speech | {cpu / speech_seconds:.3f} |")
     print(f"| RTF, wall s per s of speech | {wall / speech_seconds:.3f} |")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"| peak memory of a renderer child | {peak:.0f} MB |")
     print(
         f"| cache size: espeak-ng / piper | {folder_mb(folder) - folder_mb(folder / 'piper'):.1f}"
         f" / {folder_mb(folder / 'piper'):.1f} MB |"
