@@ -6,15 +6,18 @@ catalog while the good ones load, so one typo never hides the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from device.core.program import Program, load_program
 from device.core.routine import Routine, load_routine, routine_name
 from device.exc import InvalidFileError, Problem
 
 PROGRAMS_FOLDER = "programs"
+T = TypeVar("T")
+Read = Callable[[Path, Callable[[Path], T]], T]  # read(file, loader): the loaded file
 
 
 @dataclass
@@ -44,11 +47,16 @@ def program_files(folder: Path) -> list[Path]:
     return routine_files(folder / PROGRAMS_FOLDER)
 
 
-def load_catalog(paths: Iterable[Path], known_routines: Iterable[str] = ()) -> Catalog:
+def load_catalog(
+    paths: Iterable[Path], known_routines: Iterable[str] = (), read: Read | None = None
+) -> Catalog:
     """Load routine files and folders (with their ``programs/``) into one Catalog.
 
     A program may name the routines loaded, those beside a program file given alone,
-    and ``known_routines`` (a program being edited away from its folder)."""
+    and ``known_routines`` (a program being edited away from its folder). ``read(file,
+    loader)`` loads one file (default: ``loader(file)``); the daemon's remembers the
+    files that did not change since its last reload."""
+    read = read or _read
     catalog = Catalog()
     seen: dict[str, str] = {}
     beside: set[str] = set(known_routines)
@@ -64,18 +72,24 @@ def load_catalog(paths: Iterable[Path], known_routines: Iterable[str] = ()) -> C
             catalog.problems.append(Problem(str(path), 1, "", "no such file or folder"))
             continue
         for file in routines:
-            _add(catalog.routines, file, load_routine, catalog, seen)
+            _add(catalog.routines, file, load_routine, catalog, seen, read)
         for file in programs:
-            _add(catalog.programs, file, load_program, catalog, seen)
+            _add(catalog.programs, file, load_program, catalog, seen, read)
     _check_program_routines(catalog, beside)
     return catalog
 
 
-def _add(into: dict, file: Path, loader, catalog: Catalog, seen: dict[str, str]) -> None:
+def _read(file: Path, loader: Callable[[Path], T]) -> T:
+    return loader(file)
+
+
+def _add(
+    into: dict, file: Path, loader: Callable, catalog: Catalog, seen: dict[str, str], read: Read
+) -> None:
     """Load one file; only a valid file claims its name (case-blind), so a broken
     ``Cheek-Hold.toml`` can never push out a good ``cheek-hold.toml`` beside it."""
     try:
-        loaded = loader(file)
+        loaded = read(file, loader)
     except InvalidFileError as error:
         catalog.problems.extend(error.problems)
         return

@@ -106,3 +106,30 @@ def test_only_files_that_changed_are_logged_again(rig, caplog):
 
 def logged_files(caplog) -> set[str]:
     return {r.getMessage().split(":")[0].rsplit("/", 1)[-1] for r in caplog.records}
+
+
+def test_a_reload_parses_only_the_files_saved_since_the_last(rig, monkeypatch):
+    """Before: each reload parsed and checked every file (300 files: most of a second)."""
+    import device.core.catalog
+
+    parsed: list[str] = []
+    real = device.core.catalog.load_routine
+
+    def counting(path):
+        parsed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(device.core.catalog, "load_routine", counting)
+    library = rig.loop.library
+    library.load()
+    parsed.clear()
+    library.load()
+    assert parsed == []
+    demo = rig.folder / "demo.toml"
+    demo.write_text(demo.read_text().replace('title = "Quick demo"', 'title = "Quicker demo"'))
+    (rig.folder / "two.toml").write_text(BROKEN)
+    loaded = library.load()
+    assert sorted(parsed) == ["demo.toml", "two.toml"]
+    assert loaded.routines["demo"].title == "Quicker demo" and "two" in loaded.broken
+    parsed.clear()
+    assert library.load().broken == {"two"} and parsed == []  # problems are remembered too
