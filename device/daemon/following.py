@@ -18,10 +18,12 @@ from device.core.progress import (
 )
 from device.core.routine import Routine
 from device.core.speech_rules import QuietHours, parse_span
+from device.core.timeline import estimated_length, plan
 from device.daemon.enrolment import read_enrolment, today, where, write_enrolment
 from device.daemon.history import Session
 
 log = logging.getLogger(__name__)
+SPOKEN = estimated_length()  # phrase lengths for a session's minutes, as `list` shows them
 
 
 class Change(enum.Enum):
@@ -80,11 +82,12 @@ class Following:
         return title or (found.title if found else (names[0] if names else ""))
 
     def minutes(self, routines: Mapping[str, Routine]) -> int:
-        """The phase's target length, else the routines' own lengths, in whole minutes."""
+        """The phase's target length, else the routines' planned lengths (with the time
+        speech takes), in whole minutes."""
         _, names = self.due()
         if self.seen is None or not names:
             return 0
-        known = sum(routines[n].duration for n in names if n in routines)
+        known = sum(plan(routines[n], SPOKEN).total for n in names if n in routines)
         return self.seen[1].plan.minutes or round(known / 60)
 
     def closing(self) -> tuple[str, ...]:
