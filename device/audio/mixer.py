@@ -35,6 +35,7 @@ from pathlib import Path
 from device.audio.alsa_quiet import silence_alsa
 from device.audio.sdl_status import device_running
 from device.audio.sounds import BUILT_IN, pcm
+from device.clock import Clock
 from device.once import Once
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -80,7 +81,7 @@ class Mixer:
         self,
         frequency: int,
         buffer: int,
-        clock,
+        clock: Clock,
         devices: Callable[[], list[str]] | None = None,
         on_close: Callable[[], None] = lambda: None,
         once: Once | None = None,

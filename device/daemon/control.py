@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TextIO
 
 from device.config.paths import system_runtime_folder
 from device.core.session import Action, Say, Sound, StateChanged, StepStarted
@@ -138,7 +139,7 @@ def request(path: Path, message: dict, timeout: float = REPLY_TIMEOUT + 1) -> di
 class EventLog:
     """``--events PATH|-``: one JSON line per event, each with the loop's monotonic ``t``."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
 
     @classmethod
