@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from inotify_simple import Event, INotify, flags
 
@@ -151,7 +152,7 @@ class FileMemo:
             self.kept[file] = (key, outcome)
             if isinstance(outcome, list):
                 raise InvalidFileError(outcome)
-            return outcome
+            return cast(T, outcome)  # the key holds the loader: a kept outcome is its result
 
         return read
 
