@@ -42,7 +42,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         *probes.routines(args, config),
         *probes.buttons(config),
         *probes.audio(config),
-        *probes.speech(),
+        *probes.speech(config),
         *probes.display(config),
         *probes.groups(),
         *probes.service(),

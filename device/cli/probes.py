@@ -87,14 +87,28 @@ def _read_pin(kind, factory, button: str, pin: int) -> Finding:
         device.close()
 
 
-def speech() -> list[Finding]:
+def speech(config: Config) -> list[Finding]:
+    """espeak-ng, and Piper when ``[voice] engine = "piper"`` chooses it."""
+    from device.audio.engines import PIPER_HINT, Piper, configured_engines, piper_version
     from device.audio.speech import espeak_problem
 
     problem = espeak_problem()
     if problem:
         return [Finding("speech", problem, "sudo apt install espeak-ng")]
     version = shutil.which("espeak-ng") and _output(["espeak-ng", "--version"])
-    return [Finding("speech", (version or "libespeak-ng loads").split(" Data at")[0].strip())]
+    found = [Finding("speech", (version or "libespeak-ng loads").split(" Data at")[0].strip())]
+    for engine in configured_engines(config.voice):
+        if not isinstance(engine, Piper):
+            continue
+        if problem := engine.problem():
+            fix = PIPER_HINT if piper_version() is None else "check voice.piper_voice"
+            found.append(Finding("speech", f"piper: {problem}", fix))
+        else:
+            model = engine.model_path()
+            found.append(
+                Finding("speech", f"piper {piper_version()}, voice {model and model.name}")
+            )
+    return found
 
 
 def groups(user: str | None = None) -> list[Finding]:

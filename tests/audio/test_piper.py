@@ -184,3 +184,17 @@ def test_the_cli_lists_says_and_warms_with_piper(tmp_path, monkeypatch, capsys):
     assert main([*args, "say", "Hello", "mirror."]) == 0
     assert len(list((tmp_path / "cache" / "piper").glob("*.wav"))) == 12
     assert len(onsets(out.read_bytes(), 22050)) == 1
+
+
+def test_doctor_names_the_piper_voice_or_what_is_wrong_with_it(tmp_path):
+    from device.cli import probes
+
+    found = probes.speech(piper_config(tmp_path))
+    assert any(f.text.startswith("piper 1.") and "en_US-joe-medium" in f.text for f in found)
+    assert not any(f.fix for f in found)
+    missing = str(tmp_path / "none.onnx")
+    found = probes.speech(piper_config(tmp_path, piper_voice=missing))
+    assert [(f.text, f.fix) for f in found if f.text.startswith("piper")] == [
+        (f"piper: piper voice file {missing} not found", "check voice.piper_voice")
+    ]
+    assert not any(f.text.startswith("piper") for f in probes.speech(audio_config(tmp_path)))

@@ -22,6 +22,7 @@ from device.core.timeline import (
     RANK_CUE,
     RANK_STEP,
     all_phrases,
+    library_phrases,
     plan,
 )
 from device.core.view import IdleView, RoutineView
@@ -518,3 +519,16 @@ def test_after_rendering_planning_a_routine_reads_no_files(tmp_path, monkeypatch
         assert reads == []  # every length came from memory, none from the SD card
     finally:
         speaker.stop()
+
+
+def test_prepare_renders_the_first_routines_phrases_first(tmp_path, monkeypatch):
+    """The daemon puts the running or selected routine first: its phrases render first."""
+    speaker = Speaker(audio_config(tmp_path), FakeClock())
+    requested = []
+    monkeypatch.setattr(speaker._render, "request", requested.append)
+    other = _routine(tmp_path, ROUTINE_TOML)
+    selected = _routine(tmp_path, ROUTINE_TOML.replace("Cheeks.", "Jaw."))
+    speaker.prepare({"selected": selected, "other": other})
+    order = requested[0](speaker.speech_length)
+    first = library_phrases([selected], speaker.speech_length)
+    assert set(order[: len(first)]) == first and "Cheeks." in order[len(first) :]
