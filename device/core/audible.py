@@ -21,7 +21,22 @@ from device.core.speech_rules import Fade, Phrase, Speak, SpeechQueue
 from device.core.timeline import RANK_COUNT, RANK_COUNTDOWN, RANK_CUE, RANK_STEP, Timeline
 
 LATE_ENOUGH = 0.5  # seconds; a phrase this late is marked late (it is still heard)
-ROLES = {RANK_COUNT: "count", RANK_CUE: "cue", RANK_COUNTDOWN: "warning"}
+
+
+class Role(enum.StrEnum):
+    """What a phrase is for, as ``show`` and ``check`` name it."""
+
+    INTRO = "intro"
+    INSTRUCTION = "instruction"
+    SWITCH = "switch"
+    COUNT = "count"
+    CUE = "cue"
+    WARNING = "warning"
+    FINISH = "finish"
+
+
+ROLES = {RANK_COUNT: Role.COUNT, RANK_CUE: Role.CUE, RANK_COUNTDOWN: Role.WARNING}
+ANNOUNCEMENTS = (Role.INTRO, Role.INSTRUCTION, Role.FINISH)  # named, not quoted
 
 
 class Fate(enum.Enum):
@@ -38,7 +53,7 @@ class Heard:
 
     text: str
     rank: int
-    role: str  # intro, instruction, switch, count, cue, warning, finish
+    role: Role
     due: float
     start: float | None = None
     end: float | None = None
@@ -53,11 +68,9 @@ class Heard:
         return self.fate in (Fate.SHORTENED, Fate.DROPPED, Fate.TICKED)
 
     def describe(self) -> str:
-        return (
-            f"the {self.role}"
-            if self.role in ("intro", "instruction", "finish")
-            else (f"{self.role} '{self.text}'")
-        )
+        if self.role in ANNOUNCEMENTS:
+            return f"the {self.role}"
+        return f"{self.role} '{self.text}'"
 
 
 @dataclass(frozen=True)
@@ -114,13 +127,14 @@ class _Run:
         return deadline
 
     def _perform(self, actions: list, now: float) -> None:
-        step, role = self.session.index if self.heard else -1, ""
+        step = self.session.index if self.heard else -1
+        role: Role | None = None
         for action in actions:
             if isinstance(action, StepStarted):
                 step = action.index
                 self.step_starts[step] = action.due
             elif isinstance(action, StateChanged) and action.state is State.DONE:
-                step, role = -1, "finish"
+                step, role = -1, Role.FINISH
             elif isinstance(action, Say):
                 self._record(action, step, role or self._role(action, step))
         dropped = len(self.queue.dropped)
@@ -133,18 +147,19 @@ class _Run:
             self._drop(self.records[_key(phrase)], now)
         self._pump(now)
 
-    def _record(self, action: Say, step: int, role: str) -> None:
+    def _record(self, action: Say, step: int, role: Role) -> None:
         heard = Heard(action.text, action.rank, role, action.due, step=step)
         heard.line = self._line(action, step)
         self.heard.append(heard)
         self.records[(action.text, action.rank, action.due)] = heard
 
-    def _role(self, action: Say, step: int) -> str:
+    def _role(self, action: Say, step: int) -> Role:
         if action.rank != RANK_STEP:
-            return ROLES.get(action.rank, "cue")
+            return ROLES.get(action.rank, Role.CUE)
         if step < 0:
-            return "intro"
-        return "instruction" if action.text in self.timeline.steps[step].instructions else "switch"
+            return Role.INTRO
+        instructions = self.timeline.steps[step].instructions
+        return Role.INSTRUCTION if action.text in instructions else Role.SWITCH
 
     def _line(self, action: Say, step: int) -> int:
         if step < 0:
