@@ -6,6 +6,8 @@ through the real mixer on SDL's disk driver."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import wave
 from array import array
@@ -16,9 +18,10 @@ import pytest
 
 from device.audio.engines import Piper
 from device.audio.layers import configured_speech
-from device.audio.piper_synth import SENTENCE_GAP
+from device.audio.piper_synth import NICE, SENTENCE_GAP
 from device.audio.speaker import Speaker
 from device.audio.speech import LEAD_IN, SILENCE, TAIL
+from device.audio.synth import Renderer
 from device.cli.main import main
 from device.clock import FakeClock
 from device.core.routine import load_routine
@@ -198,3 +201,18 @@ def test_doctor_names_the_piper_voice_or_what_is_wrong_with_it(tmp_path):
         (f"piper: piper voice file {missing} not found", "check voice.piper_voice")
     ]
     assert not any(f.text.startswith("piper") for f in probes.speech(audio_config(tmp_path)))
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_renderer_runs_at_low_priority_with_its_threads_pinned(tmp_path, threads):
+    renderer = Renderer(Piper(threads=threads).command(sys.executable))
+    try:
+        assert not renderer.render("Rest.", tmp_path / "rest.wav", 120).error
+        pid = renderer.process.pid
+        niceness = os.getpriority(os.PRIO_PROCESS, pid)
+        running = len(os.listdir(f"/proc/{pid}/task"))
+    finally:
+        renderer.close()
+    assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+    # onnxruntime's pool: threads - 1 workers, beside the main thread and two of the runtime's
+    assert running == threads + 2
