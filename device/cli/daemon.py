@@ -189,6 +189,8 @@ def run_ctl(args: argparse.Namespace) -> int:
         if args.hold is not None:
             message["hold"] = args.hold
     reply = ask_daemon(args, message)
+    if reply.get("note"):  # done, with something to know (start: already running)
+        print(reply["note"])
     if args.cmd == "status":
         print(json.dumps(reply["status"], indent=2))
     elif args.cmd == "reload":

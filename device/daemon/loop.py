@@ -23,16 +23,15 @@ from device.core.outputs import Output, Outputs
 from device.core.session import Action, Say, Sound, State
 from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
 from device.core.view import IdleView
+from device.daemon import answers
 from device.daemon.board import Board
 from device.daemon.control import EventLog
-from device.daemon.following import Change, Reminder
+from device.daemon.following import Reminder
 from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Reloaded, Request, Stop
 from device.daemon.library import Library, Loaded
 from device.daemon.notify import Notifier
 from device.daemon.reloader import Reloader
-from device.daemon.simulate import press
 from device.daemon.state import Tracker
-from device.exc import UnknownRoutineError
 
 log = logging.getLogger(__name__)
 Timer = tuple[float, Callable[[float], None]]
@@ -357,51 +356,16 @@ class Loop:
             self.events.log("ctl", now, request=request, ok=True)
             self.reload(now, reply)
             return
-        try:
-            answer = self._answer(request, now)
-        except UnknownRoutineError as error:
-            answer = {"ok": False, "error": str(error)}
-        except Exception as error:  # every request gets an answer, even one we failed on
-            log.exception("control request %s failed", request)
-            answer = {"ok": False, "error": f"cannot do that: {error}"}
+        answer = answers.answer(self, request, now)
         self.events.log("ctl", now, request=request, ok=answer.get("ok", False))
         self._replies.append((reply, answer))  # answered once its actions were carried out
 
-    def _answer(self, request: dict, now: float) -> dict:
-        """Do what a (checked) control request asks; the reply. Raises for a bad one."""
-        controller, tracker = self.controller, self.tracker
-        match request["cmd"]:
-            case "status":
-                return {"ok": True, "status": self.status(now)}
-            case "press":
-                hold = request.get("hold")
-                return press(self.board, request.get("button", ""), hold, self.decoder, self.after)
-            case "start" if not request.get("name"):
-                self.apply_input("start", now)  # like PLAY: today's program session first
-            case "start":
-                tracker.before_input(controller, "start", now)
-                self.actions += controller.start(request["name"], now)
-            case "select":
-                self.actions += controller.select(request.get("name") or "", now)
-            case "resume" if tracker.place and not controller.running:
-                self.actions += tracker.answer_offer(controller, True, now)
-            case "program-start" | "program-pause" | "program-resume" | "program-leave":
-                return self._change_program(request, now)
-            case command:
-                self.apply_input(command, now)
-        return {"ok": True, "status": self.status(now)}
-
-    def _change_program(self, request: dict, now: float) -> dict:
-        """``ctl program-start NAME [--from DATE]``, ``program-pause|resume|leave``."""
-        action = Change(request["cmd"].removeprefix("program-"))
-        try:
-            self.tracker.program.change(action, request.get("name", ""), request.get("from", ""))
-        except (ValueError, OSError) as error:
-            return {"ok": False, "error": str(error)}
+    def follow_program(self) -> None:
+        """The followed program changed (`ctl program-…`): today's line, its day timer,
+        and its closing words to render."""
         self.tracker.refresh_program(self.controller)
         self._arm_day_timer()
-        self._prepare()  # another program: other closing words to render
-        return {"ok": True, "status": self.status(now)}
+        self._prepare()
 
     def status(self, now: float) -> dict:
         """``ctl status``: the session as the tracker sees it, and what hardware is missing."""

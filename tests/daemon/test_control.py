@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from device.cli.main import main
 from device.clock import MonotonicClock
 from device.daemon.control import check_request, request, socket_path, submitter
 from device.daemon.control_server import ControlServer
@@ -71,6 +72,31 @@ def test_every_command(daemon):
     assert ctl(path, "start")["status"]["routine"] == "demo"  # the selected one
     reload = ctl(path, "reload")
     assert reload["routines"] == ["demo", "jawline-and-chin"] and reload["problems"] == []
+
+
+def test_start_while_a_routine_runs_changes_nothing(daemon, capsys):
+    """The controller's rule through the socket: start neither begins a running routine
+    again nor abandons it for another; a paused one resumes."""
+    rig, path = daemon
+    ctl(path, "start", name="demo")
+    assert ctl(path, "next")["status"]["step"] == 2
+    said = len(rig.output.said)
+    for name in ({}, {"name": "demo"}):
+        reply = ctl(path, "start", **name)
+        assert reply["note"] == "demo is already running"
+        assert (reply["status"]["step"], reply["status"]["state"]) == (2, "running")
+    assert main(["ctl", "start", "--socket", str(path)]) == 0
+    assert capsys.readouterr().out == "demo is already running\n"
+    assert len(rig.output.said) == said  # no intro, no first step spoken again
+    assert ctl(path, "start", name="jawline-and-chin") == {
+        "ok": False,
+        "error": "demo is running; `ctl stop` it to start jawline-and-chin",
+    }
+    assert ctl(path, "status")["status"]["routine"] == "demo"
+    assert ctl(path, "pause")["status"]["state"] == "paused"
+    assert ctl(path, "start")["status"]["state"] == "running"
+    assert "no routine named 'nope'" in ctl(path, "start", name="nope")["error"]
+    assert not rig.loop.tracker.stopped  # nothing ended early: it may still complete
 
 
 def test_errors_are_answers_not_crashes(daemon):
