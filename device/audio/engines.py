@@ -105,10 +105,7 @@ class Piper:
         return None
 
 
-Engine = Espeak | Piper
-
-
-def configured_engines(voice: VoiceConfig) -> tuple[Engine, ...]:
+def configured_engines(voice: VoiceConfig) -> tuple[Espeak | Piper, ...]:
     """The engines to render with, first layer first: espeak-ng always, then Piper if chosen."""
     espeak = Espeak(voice.voice, voice.rate)
     if voice.engine != "piper":

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from device.audio.engines import Engine, configured_engines
-from device.audio.speech import SpeechCache
+from device.audio.engines import configured_engines
+from device.audio.speech import Engine, SpeechCache
 from device.config.paths import cache_folder
 from device.config.schema import Config
 
