@@ -28,10 +28,11 @@ from device.audio.sounds import resolve_sound
 from device.clock import Clock
 from device.config.schema import Config
 from device.core.outputs import Output
+from device.core.plan_memo import PlanMemo
 from device.core.routine import Routine
 from device.core.session import Action, Say, Sound
 from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
-from device.core.timeline import estimated_length, library_phrases
+from device.core.timeline import BROKEN_NEW_FILE, estimated_length
 from device.core.view import RoutineView
 from device.once import Once
 
@@ -75,7 +76,10 @@ class Speaker(Output):
         self._files: dict[str, object] = {}  # sound file name -> pygame Sound
         self._lengths: dict[str, float] = {}
         self._reload: list[str] = []  # phrases loaded when the mixer closed, oldest first
-        self._render = RenderWorker(self.cache, self.once, self._rendered, self._improved)
+        self._plans = PlanMemo()  # each routine planned again only when it changed
+        self._render = RenderWorker(
+            self.cache, self.once, self._rendered, self._improved, clock.now
+        )
         self._thread: threading.Thread | None = None
         self._running = False
 
@@ -118,8 +122,9 @@ class Speaker(Output):
         ordered, extra = list(routines.values()), set(phrases)
 
         def wanted(length: Callable[[str], float]) -> list[str]:
-            first = library_phrases(ordered[:1], length)
-            rest = library_phrases(ordered, length) | extra
+            each = self._plans.phrases(ordered, length)  # in the render thread
+            first = {BROKEN_NEW_FILE}.union(*each[:1])
+            rest = first.union(*each[1:], extra)
             return [*sorted(first), *sorted(rest - first)]
 
         self.ready.clear()

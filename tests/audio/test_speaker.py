@@ -11,6 +11,7 @@ import pygame
 import pytest
 
 from device.audio.mixer import CHECK_EVERY, IDLE_CLOSE, RETRY_EVERY
+from device.audio.render import RETRY_FIRST
 from device.audio.speaker import Speaker
 from device.clock import FakeClock
 from device.core.controller import DEFAULT_GESTURES, Controller
@@ -483,7 +484,8 @@ def test_a_corrupt_sound_file_plays_the_error_tone_and_keeps_the_device(
 
 def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog):
     routine = _routine(tmp_path, ROUTINE_TOML)
-    speaker = Speaker(audio_config(tmp_path), FakeClock())
+    clock = FakeClock()
+    speaker = Speaker(audio_config(tmp_path), clock)
     real_render = speaker.cache.first.render
     calls = []
 
@@ -498,9 +500,11 @@ def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog)
         speaker.prepare({"audio-test": routine})
         assert speaker.wait_ready(60)  # the failed pass still ends; the daemon goes on
         assert "rendering speech failed" in caplog.text
-        speaker.ready.clear()
-        speaker.prepare({"audio-test": routine})  # the next reload renders again
-        assert speaker.wait_ready(60) and len(calls) == 3  # then once more with real lengths
+        speaker.prepare({"audio-test": routine})  # a reload at once: not yet
+        assert speaker.wait_voices(60) and len(calls) == 1
+        clock.advance(RETRY_FIRST)
+        speaker.prepare({"audio-test": routine})  # the next reload after the back-off renders
+        assert speaker.wait_voices(60) and len(calls) == 3  # then once more with real lengths
         planned = all_phrases(plan(routine, speaker.speech_length))
         assert all(speaker.cache.cached(text) for text in planned)
     finally:
