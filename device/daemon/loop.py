@@ -20,26 +20,23 @@ from device.clock import Clock
 from device.core.controller import Controller
 from device.core.gestures import Gesture, GestureDecoder
 from device.core.outputs import Output, Outputs
-from device.core.session import Action, Say, Sound, State
-from device.core.timeline import BROKEN_NEW_FILE, RANK_STEP, error_phrase
+from device.core.session import Action, Sound, State
+from device.core.timeline import RANK_STEP
 from device.core.view import IdleView
 from device.daemon import answers
 from device.daemon.board import Board
 from device.daemon.control import EventLog
 from device.daemon.following import Reminder
 from device.daemon.inbox import Call, Edge, Event, Motion, Reload, Reloaded, Request, Stop
-from device.daemon.library import Library, Loaded
+from device.daemon.library import Library
 from device.daemon.notify import Notifier
-from device.daemon.reloader import Reloader
+from device.daemon.refresh import Refresh
 from device.daemon.state import Tracker
 
 log = logging.getLogger(__name__)
 Timer = tuple[float, Callable[[float], None]]
 Wait = Callable[["queue.SimpleQueue[Event]", float | None], Event]  # queue.Empty: nothing came
 MAX_WAIT = 3600.0  # seconds; a farther deadline is looked at again then (huge waits overflow)
-# prepare()'s key for the running session's routine: never a routine name (those are
-# lowercase, digits and dashes), so an edited routine's old phrases stay until it ends.
-RUNNING = "(running)"
 
 
 class Loop:
@@ -70,12 +67,13 @@ class Loop:
         self.gestures = gestures
         self.decoder = decoder or GestureDecoder()
         self.library = library
-        # Reads the folder: here, or in a thread of its own once the daemon starts it
-        self.reloader = Reloader(library) if library else None
-        self._reload_replies: list[tuple[int, Callable[[dict], None]]] = []  # (ticket, reply)
         self.events = events or EventLog(None)
         self.notifier = notifier or Notifier({})
         self.tracker = tracker or Tracker(None)
+        self.refresh = Refresh(
+            controller, self.tracker, self.outputs, self.events, library, self._arm_day_timer
+        )
+        self.reloader = self.refresh.reloader  # reads the folder; cli/daemon.py threads it
         self.board = board  # the buttons, pedal, PIR and LED; wiring adds it once built
         # What does not work now (role -> why), for `ctl status` and the idle screen's mark
         self.missing: Callable[[], dict[str, str]] = dict
@@ -92,7 +90,6 @@ class Loop:
         self.redraw_at: float | None = None
         self.watchdog_at = clock.now() if self.notifier.watchdog_interval else None
         self.motion_seen: float | None = None  # when the PIR last went quiet
-        self.unsaid: list[str] = []  # "routine X has an error", waiting for an idle moment
         self.actions: list[Action] = []  # to be performed at the end of this turn
         self._replies: list[tuple[Callable[[dict], None], dict]] = []
         self._day_timer = False
@@ -178,9 +175,7 @@ class Loop:
             self.motion_seen = None
             self.apply_input("pause", now)
         self.actions += self.controller.tick(now)
-        if self.unsaid and not self.controller.running:
-            self.actions += [Say(self._broken_phrase(n), RANK_STEP, now) for n in self.unsaid]
-            self.unsaid = []
+        self.actions += self.refresh.announcements(now)
         actions, self.actions = self.actions, []
         self._perform(actions, now)
         self._show(now)
@@ -191,12 +186,6 @@ class Loop:
             if all(alive() for alive in self.health):
                 self.notifier.watchdog()
             self.watchdog_at = now + (self.notifier.watchdog_interval or 1.0)
-
-    def _broken_phrase(self, name: str) -> str:
-        """What to say of a broken routine, true and pre-rendered: its last good version's
-        title stays in use, or (it never loaded) that a new file is not in use."""
-        routine = self.controller.routines.get(name)
-        return error_phrase(routine.title) if routine else BROKEN_NEW_FILE
 
     def _perform(self, actions: Sequence[Action], now: float) -> None:
         if actions:  # the chime and the words first; the resume record (fsyncs) after
@@ -237,9 +226,9 @@ class Loop:
                 if active and self.reminder.seen(self.tracker.program, running, wall):
                     self.actions.append(Sound("chime", RANK_STEP, now))
             case Reload():
-                self.reload(now)
+                self._replies += self.refresh.reload(now)
             case Reloaded(loaded, ticket):
-                self._reloaded(loaded, ticket, now)
+                self._replies += self.refresh.reloaded(loaded, ticket, now)
             case Request(request, reply):
                 self._request(request, reply, now)
             case Call(action):
@@ -276,58 +265,7 @@ class Loop:
             return None
         return self.motion_seen + self.pause_after
 
-    # -- reloads, the program's day, control requests -------------------------
-
-    def reload(self, now: float, reply: Callable[[dict], None] | None = None) -> None:
-        """Read the routines folder again; ``reply`` gets what `ctl reload` answers. With the
-        reloader's thread started, that happens there and the result comes back later."""
-        if self.reloader is None:
-            if reply:
-                self._replies.append((reply, {"ok": False, "error": "no routines folder"}))
-            return
-        if self.reloader.threaded:
-            ticket = self.reloader.request()
-            if reply:
-                self._reload_replies.append((ticket, reply))
-            return
-        answer = self.swap_in(self.reloader.load(), now)
-        if reply:
-            self._replies.append((reply, answer))
-
-    def _reloaded(self, loaded: Loaded, ticket: int, now: float) -> None:
-        """A load from the reloader's thread: swap it in, answer who asked for it."""
-        answer = self.swap_in(loaded, now)
-        waiting = self._reload_replies
-        self._replies += [(reply, answer) for asked, reply in waiting if asked <= ticket]
-        self._reload_replies = [(asked, reply) for asked, reply in waiting if asked > ticket]
-
-    def swap_in(self, loaded: Loaded, now: float) -> dict:
-        """Use a freshly read folder (on the loop thread); the reply for `ctl reload`."""
-        self.controller.update_routines(loaded.routines)
-        self.tracker.offer(self.controller)  # drops an offer whose routine is gone
-        self.controller.warnings = len(loaded.broken)
-        self.tracker.refresh_program(self.controller, loaded.programs)
-        self._arm_day_timer()
-        # once per broken state: a file fixed since is not worth saying, one broken anew
-        # replaces its waiting announcement rather than adding another
-        self.unsaid = [name for name in self.unsaid if name in loaded.broken]
-        self.unsaid += [name for name in loaded.newly_broken if name not in self.unsaid]
-        self._prepare()
-        problems = [str(p) for p in loaded.problems]
-        self.events.log("reload", now, routines=sorted(loaded.routines), problems=problems)
-        return {"ok": True, "routines": sorted(loaded.routines), "problems": problems}
-
-    def _prepare(self) -> None:
-        """Render what may be said: the routines (the running one's version too) and the
-        followed program's closing words; the one most likely heard next first: the
-        running one (as it runs, even if its file has changed), else the selected one."""
-        routines = self.controller.routines
-        first = {}
-        if self.controller.session and self.controller.running:
-            first[RUNNING] = self.controller.session.timeline.routine
-        elif self.controller.selected in routines:
-            first[self.controller.selected] = routines[self.controller.selected]
-        self.outputs.prepare({**first, **routines}, self.tracker.program.phrases())
+    # -- the program's day, control requests -------------------------
 
     def _expire_offer(self, now: float) -> None:
         """The resume window has passed: the offer goes (later if the wall clock moved)."""
@@ -354,7 +292,7 @@ class Loop:
     def _request(self, request: dict, reply: Callable[[dict], None], now: float) -> None:
         if request["cmd"] == "reload":  # answered once the folder has been read
             self.events.log("ctl", now, request=request, ok=True)
-            self.reload(now, reply)
+            self._replies += self.refresh.reload(now, reply)
             return
         answer = answers.answer(self, request, now)
         self.events.log("ctl", now, request=request, ok=answer.get("ok", False))
@@ -365,7 +303,7 @@ class Loop:
         and its closing words to render."""
         self.tracker.refresh_program(self.controller)
         self._arm_day_timer()
-        self._prepare()
+        self.refresh.prepare()
 
     def status(self, now: float) -> dict:
         """``ctl status``: the session as the tracker sees it, and what hardware is missing."""

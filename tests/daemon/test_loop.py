@@ -15,7 +15,8 @@ from device.core.session import Say, StepStarted
 from device.core.timeline import BROKEN_NEW_FILE, all_phrases, error_phrase, plan
 from device.core.view import IdleView, RoutineView
 from device.daemon.inbox import Call, Reload, Request, Stop
-from device.daemon.loop import MAX_WAIT, RUNNING, Loop
+from device.daemon.loop import MAX_WAIT, Loop
+from device.daemon.refresh import RUNNING
 from device.daemon.simulate import KEY_POLL, poll_keys, virtual_wait
 from device.daemon.state import RESUME_FILE
 from device.daemon.wiring import build_outputs, start_outputs
