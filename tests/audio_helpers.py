@@ -7,8 +7,12 @@ time, so the file is a recording we can search for onsets.
 
 from __future__ import annotations
 
+import fcntl
+import math
 import os
+import select
 import subprocess
+import threading
 import time
 from array import array
 from pathlib import Path
@@ -72,6 +76,74 @@ class AudioFileClock:
     def close(self) -> None:
         if self._notify is not None:
             self._notify.close()
+
+
+class PacedRecording:
+    """SDL's disk driver writing into a pipe that only the test reads: audio time is
+    what the test has read, and the mixer stops whenever the test stops reading.
+
+    A loaded machine can stall the test's thread for tens of milliseconds, which at
+    the disk driver's ~10x real time is a quarter second of audio: a cue played on time
+    by the engine's clock would be heard late. Here the mixer can run ahead of the clock
+    only by what the pipe and SDL's stdio buffer hold (~0.1 s at 22050 Hz stereo) however
+    long the test stalls. ``finish`` before closing the mixer, which waits for SDL's
+    thread, blocked on a full pipe until someone reads it.
+    """
+
+    PIPE_BYTES = 4096  # the smallest pipe Linux gives: one page
+
+    def __init__(self, path: Path, rate: int, channels: int = 2) -> None:
+        self.path, self.bytes_per_second = path, rate * channels * 2
+        self.frame = channels * 2
+        self.audio = bytearray()
+        os.mkfifo(path)
+        # Non-blocking, so SDL's open for writing does not wait for us; poll waits.
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
+        self._drain: threading.Thread | None = None
+
+    def now(self) -> float:
+        return len(self.audio) / self.bytes_per_second
+
+    def wait_until(self, moment: float, timeout: float = 10.0) -> float:
+        """Read until ``moment`` seconds of audio have played; return the clock then.
+        ``timeout`` (wall seconds) turns a stalled or closed mixer into a failure."""
+        give_up = time.monotonic() + timeout
+        while (now := self.now()) < moment:  # on the clock itself: float rounding never spins
+            frames = math.ceil((moment - now) * self.bytes_per_second / self.frame)
+            left = give_up - time.monotonic()
+            if left <= 0 or not self._read(max(1, frames) * self.frame, left):
+                raise TimeoutError(f"the mixer stopped at {now:.3f} s of audio")
+        return now
+
+    def _read(self, most: int, timeout: float) -> bool:
+        """Read up to ``most`` bytes once some are there; False if the mixer closed."""
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        if not poller.poll(int(timeout * 1000) + 1):
+            return True  # nothing yet: the caller checks its timeout
+        try:
+            chunk = os.read(self._fd, most)
+        except BlockingIOError:
+            return True
+        self.audio += chunk
+        return bool(chunk)
+
+    def finish(self) -> None:
+        """Read everything from now on, so closing the mixer can end SDL's thread."""
+        self._drain = threading.Thread(target=self._read_to_end, daemon=True)
+        self._drain.start()
+
+    def _read_to_end(self) -> None:
+        while self._read(1 << 16, 10.0):
+            pass
+
+    def close(self) -> None:
+        """After the mixer closed: the recording is whole."""
+        if self._drain is not None:
+            self._drain.join(timeout=10)
+            assert not self._drain.is_alive(), "the mixer never closed its file"
+        os.close(self._fd)
 
 
 def _frames(raw: bytes, rate: int, channels: int):
@@ -171,12 +243,13 @@ tempo = "1s"
 # beep, bell + "Done.": 9 groups.
 
 
-def play_on_audio_clock(session, speaker, clock: AudioFileClock) -> list:
+def play_on_audio_clock(session, speaker, clock: PacedRecording) -> list:
     """The daemon's loop over the real mixer, from START until the bell has rung out:
     it waits on the audio clock for the next deadline (the session's or the speech
     queue's), then hands the actions to the speaker, which pumps. Returns every Say and
     Sound handed over. SDL's disk driver runs ~10x real time (1 ms per 11.6 ms buffer)
-    and the clock is the audio written so far, so plan and recording share one scale."""
+    and the clock is the audio read so far (see PacedRecording), so plan and recording
+    share one scale, which stops while this loop is busy."""
     from device.core.session import Command, Say, Sound, State
 
     handed = []

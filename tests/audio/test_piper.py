@@ -29,7 +29,7 @@ from device.core.session import Say
 from device.core.timeline import RANK_STEP, all_phrases, plan
 from tests.audio_helpers import (
     ROUTINE_TOML,
-    AudioFileClock,
+    PacedRecording,
     audio_config,
     longest_pause,
     onsets,
@@ -107,12 +107,12 @@ def _record_loads(monkeypatch, speaker) -> list:
 
 
 def test_a_routine_speaks_espeak_at_once_then_piper_when_rendered(tmp_path, monkeypatch):
-    out = tmp_path / "speaker.raw"
+    out = tmp_path / "speaker.pipe"
     use_disk_audio(monkeypatch, out, delay_ms=1)
     (tmp_path / "fit.toml").write_text(ROUTINE_TOML)
     routine = load_routine(tmp_path / "fit.toml")
     config = piper_config(tmp_path)
-    clock = AudioFileClock(out, config.audio.frequency)
+    clock = PacedRecording(out, config.audio.frequency)
     speaker = Speaker(config, clock)
     espeak, piper = speaker.cache.layers
     release = hold(monkeypatch, piper)
@@ -136,9 +136,10 @@ def test_a_routine_speaks_espeak_at_once_then_piper_when_rendered(tmp_path, monk
             (espeak.length("Cheeks."), piper.length("Cheeks.")), abs=0.01
         )
     finally:
+        clock.finish()
         speaker.stop()
         clock.close()
-    assert len(onsets(out.read_bytes(), config.audio.frequency)) == 2
+    assert len(onsets(bytes(clock.audio), config.audio.frequency)) == 2
 
 
 @pytest.mark.parametrize("broken", ["junk", "missing"])

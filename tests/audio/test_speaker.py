@@ -32,6 +32,7 @@ from device.daemon.loop import Loop
 from tests.audio_helpers import (
     ROUTINE_TOML,
     AudioFileClock,
+    PacedRecording,
     audio_config,
     groups,
     match,
@@ -256,12 +257,12 @@ def test_prepare_renders_in_a_worker_and_sets_ready(tmp_path):
 
 
 def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
-    """The daemon's loop over the real mixer (see play_on_audio_clock)."""
-    out = tmp_path / "speaker.raw"
+    """The daemon's loop over the real mixer (see play_on_audio_clock and PacedRecording)."""
+    out = tmp_path / "speaker.pipe"
     use_disk_audio(monkeypatch, out, delay_ms=1)
     routine = _routine(tmp_path, ROUTINE_TOML)
     config = audio_config(tmp_path)
-    clock = AudioFileClock(out, config.audio.frequency)
+    clock = PacedRecording(out, config.audio.frequency)
     speaker = Speaker(config, clock)
     speaker.prepare({"audio-test": routine})
     assert speaker.wait_ready(60)
@@ -270,9 +271,10 @@ def test_a_routine_sounds_when_the_engine_planned(tmp_path, monkeypatch):
     try:
         due = [action.due for action in play_on_audio_clock(session, speaker, clock)]
     finally:
-        speaker.stop()  # closes the mixer, so SDL flushes the file
+        clock.finish()
+        speaker.stop()  # closes the mixer, so SDL flushes the pipe
         clock.close()
-    heard = onsets(out.read_bytes(), config.audio.frequency)
+    heard = onsets(bytes(clock.audio), config.audio.frequency)
     planned = groups(due)
     assert len(planned) == 9  # see ROUTINE_TOML
     pairs, missed, extra = match(planned, heard)

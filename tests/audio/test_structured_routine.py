@@ -10,7 +10,7 @@ from device.core.session import Session
 from device.core.timeline import RANK_COUNT, plan
 from device.core.view import RoutineView
 from tests.audio_helpers import (
-    AudioFileClock,
+    PacedRecording,
     audio_config,
     groups,
     match,
@@ -54,10 +54,10 @@ def test_a_structured_routine_sounds_as_planned(tmp_path, monkeypatch):
     path.write_text(STRUCTURED)
     routine = load_routine(path)
     assert [s.name for s in routine.steps] == ["Breathe (1/2)", "Rest", "Breathe (2/2)", "Sweep"]
-    out = tmp_path / "speaker.raw"
-    use_disk_audio(monkeypatch, out, delay_ms=3)  # ~4x real time: robust on a busy machine
+    out = tmp_path / "speaker.pipe"
+    use_disk_audio(monkeypatch, out, delay_ms=1)  # paced by the test: load cannot make it late
     config = audio_config(tmp_path)
-    clock = AudioFileClock(out, config.audio.frequency)
+    clock = PacedRecording(out, config.audio.frequency)
     speaker = Speaker(config, clock)
     speaker.prepare({"structured": routine})
     assert speaker.wait_ready(60)
@@ -67,10 +67,11 @@ def test_a_structured_routine_sounds_as_planned(tmp_path, monkeypatch):
         handed = play_on_audio_clock(Session(timeline), speaker, clock)
         due = [(action.due, action.rank) for action in handed]
     finally:
+        clock.finish()
         speaker.stop()
         clock.close()
     assert not speaker.queue.dropped  # nothing was drowned or turned into a tick
-    heard = onsets(out.read_bytes(), config.audio.frequency)
+    heard = onsets(bytes(clock.audio), config.audio.frequency)
     planned = groups([when for when, _ in due])
     pairs, missed, extra = match(planned, heard)
     assert not missed and not extra, (heard, planned, missed, extra)
