@@ -197,14 +197,20 @@ class Mixer:
 
     def load(self, path: Path) -> pygame.mixer.Sound | None:
         """A sound file, or None. A file pygame cannot read (corrupt, unsupported, deleted
-        meanwhile) is that file's problem, said once, not a lost device."""
+        meanwhile) is that file's problem, said once, not a lost device. So is a file with
+        not one whole sample frame: SDL_mixer refuses to play it and pygame 2.6 then
+        writes before its channel table (channel -1), which crashes the process later."""
         if not self.open:
             return None
         try:
-            return pygame.mixer.Sound(str(path))
+            sound = pygame.mixer.Sound(str(path))
         except (pygame.error, OSError) as error:
             self.once.warn(f"file {path}", f"cannot play {path}: {error}")
             return None
+        if sound.get_length() <= 0:
+            self.once.warn(f"file {path}", f"cannot play {path}: it holds no sound")
+            return None
+        return sound
 
     def speak(self, sound: pygame.mixer.Sound, volume: float) -> None:
         """Play on the speech channel that is not the current one (it may still be fading)."""

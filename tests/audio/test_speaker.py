@@ -484,6 +484,29 @@ def test_a_corrupt_sound_file_plays_the_error_tone_and_keeps_the_device(
         speaker.stop()
 
 
+def test_a_sound_file_without_one_whole_frame_plays_the_error_tone(
+    rendered, tmp_path, monkeypatch, caplog
+):
+    """SDL_mixer refuses such a chunk; pygame 2.6.1 then indexes channel -1 and the
+    process segfaults later, so the mixer must never hand it over."""
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    with wave.open(str(sounds / "empty.wav"), "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(22050)
+        wav.writeframes(b"")
+    config = rendered.replaced(audio={"sounds": str(sounds)})
+    use_disk_audio(monkeypatch, tmp_path / "out.raw")
+    speaker = Speaker(config, FakeClock(), devices=lambda: ["Speaker"])
+    speaker.start(background=False)
+    try:
+        now = speaker.clock.now()
+        speaker.perform([Sound("empty.wav", RANK_STEP, now)], now)
+        assert _effects_playing() == [speaker.mixer.sounds["error"]]
+        assert "cannot play" in caplog.text and "holds no sound" in caplog.text
+    finally:
+        speaker.stop()
+
+
 def test_the_render_thread_survives_a_failed_pass(tmp_path, monkeypatch, caplog):
     routine = _routine(tmp_path, ROUTINE_TOML)
     clock = FakeClock()
