@@ -7,6 +7,7 @@ child process of its own, never in the test process.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,13 @@ def save_in_a_child(tmp_path: Path, meddle: str) -> list:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        # The test's own runtime folder too: without one, libpulse (espeak-ng's audio
+        # library) makes a /tmp/pulse-* folder that outlives the test.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "XDG_RUNTIME_DIR": os.environ["XDG_RUNTIME_DIR"],
+        },
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
