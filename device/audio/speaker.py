@@ -32,7 +32,7 @@ from device.core.plan_memo import PlanMemo
 from device.core.routine import Routine
 from device.core.session import Action, Say, Sound
 from device.core.speech_rules import DUCK, Fade, Phrase, QuietHours, Speak, SpeechQueue
-from device.core.timeline import BROKEN_NEW_FILE, estimated_length
+from device.core.timeline import BROKEN_NEW_FILE
 from device.core.view import RoutineView
 from device.once import Once
 
@@ -53,7 +53,7 @@ class Speaker(Output):
         voice, audio = config.voice, config.audio
         self.clock, self.enabled = clock, audio.enabled
         self.cache = configured_speech(config)  # each phrase from the best voice that has it
-        self.estimate = estimated_length(voice.rate)
+        self.estimate = self.cache.first.estimate  # espeak-ng's: the layer every phrase has
         self.quiet = QuietHours.parse(voice.quiet_hours)
         self.volumes = (voice.volume, audio.effects_volume, voice.quiet_volume)
         self.sounds_folder = audio.sounds
