@@ -16,13 +16,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from device.cli.checks import SERVICE_USER
 from device.config.paths import routines_folder
 from device.config.schema import Config
 from device.core.catalog import load_catalog
 from device.daemon.control import request, socket_path
 
 SERVICE = "massage-timer.service"
-SERVICE_USER = "massage-timer"
 INSTALLED_UNIT = Path("/etc/systemd/system") / SERVICE
 SERVICE_GROUPS = ("gpio", "audio", "video", "render", "input")  # the unit's SupplementaryGroups
 LGPIO_FIX = (
