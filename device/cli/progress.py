@@ -9,13 +9,16 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from device.cli.daemon import DaemonAbsent, ask_daemon
 from device.cli.routines import catalog_of, configured
 from device.config.paths import state_folder
+from device.config.schema import Config
 from device.core.durations import format_clock
+from device.core.program import Program
 from device.core.totals import Week, weekly_minutes
 from device.daemon.enrolment import practice
 from device.daemon.following import Change, Following
@@ -63,22 +66,28 @@ def run_program(args: argparse.Namespace) -> int:
 def _offline(args: argparse.Namespace) -> dict:
     """The change (or status) applied to the state folder, no daemon running."""
     config = configured(args)
-    following = _following(args)
+    catalog = catalog_of(args, config)
+    store = StateStore(state_folder(config.daemon.state))
+    following = _following(config, store.folder, catalog.programs, store.history)
     if args.action != "status":
         try:
             name, start = getattr(args, "name", ""), getattr(args, "start", "")
             following.change(Change(args.action), name, start)
         except (ValueError, OSError) as error:
             raise MassageTimerError(str(error)) from None
-    return following.status(catalog_of(args, config).routines)
+    return following.status(catalog.routines)
 
 
-def _following(args: argparse.Namespace) -> Following:
-    config = configured(args)
-    store = StateStore(state_folder(config.daemon.state))
+def _following(
+    config: Config,
+    folder: Path,
+    programs: dict[str, Program],
+    sessions: Callable[[], list[Session]],
+) -> Following:
+    """Where the enrolment stands, from what the caller already read (config, catalog)."""
     fallback = (config.routines.program, config.routines.program_start)
-    following = Following(store.folder, fallback, store.history, time.time)
-    following.refresh(catalog_of(args, config).programs)
+    following = Following(folder, fallback, sessions, time.time)
+    following.refresh(programs)
     return following
 
 
@@ -92,14 +101,16 @@ def _print_status(status: dict) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    store = StateStore(state_folder(configured(args).daemon.state))
+    config = configured(args)
+    store = StateStore(state_folder(config.daemon.state))
     sessions, skipped = store.log.read()
     if skipped:
         print(f"note: {skipped} lines skipped: not session records", file=sys.stderr)
     if args.csv or args.json:
         _export(sessions, args.json)
         return 0
-    following = _following(args)
+    programs = catalog_of(args, config).programs
+    following = _following(config, store.folder, programs, lambda: sessions)  # read once
     program = following.seen[0] if following.seen else None
     start = following.enrolment.start if following.enrolment and program else None
     done = [(p.day, s.seconds) for p, s in zip(practice(sessions), sessions, strict=True)]
