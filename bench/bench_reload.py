@@ -20,7 +20,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from bench_daemon import ROOT, environment, prepare  # noqa: E402 - after the path set-up
+from bench_daemon import ROOT, environment, percentile, prepare  # noqa: E402 - after the path set-up
 
 from tests.daemon_helpers import DaemonProcess  # noqa: E402
 
@@ -82,11 +82,6 @@ def lateness(daemon: DaemonProcess, seconds: float) -> tuple[list[float], int]:
     stop.set()
     saver.join()
     return late, reloads
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def run_case(files: int) -> tuple[list[float], int]:
