@@ -146,15 +146,19 @@ class Controller:
     def view(self, now: float) -> RoutineView | IdleView:
         if self.session and self.running:
             return self._session_view(now)
+        awake = now < self.awake_until
         routine = self.routines.get(self.selected)
         title = routine.title if routine else "No routines"
-        length = self.planner(routine).total if routine else 0.0
+        names: tuple[str, ...] = (self.selected,) if routine else ()
         if self._plays_due:  # PLAY starts today's program session: show that
             names = self.due[1]
             title = self.due[0] or self.routines[names[0]].title
-            length = sum(self.planner(self.routines[name]).total for name in names)
+        # Asleep the mirror is black: a plan (~11 ms a routine) would be thrown away on
+        # every pass of the loop, for the ~23 hours a day nobody looks.
+        plans = (self.planner(self.routines[name]) for name in names if awake)
+        length = sum((timeline.total for timeline in plans), 0.0)
         return IdleView(
-            awake=now < self.awake_until,
+            awake=awake,
             routine_title=title,
             routine_length=length,
             program=self.program_line,

@@ -75,6 +75,21 @@ def test_the_screen_wakes_on_input_and_sleeps_after_the_wake_time():
     assert controller.next_deadline(clock.now()) is None
 
 
+def test_the_idle_screen_plans_the_routine_only_while_lit():
+    clock, planned = FakeClock(), []
+
+    def planner(routine):
+        planned.append(routine.title)
+        return plan(routine)
+
+    controller = Controller(ROUTINES_ABC, selected="beta", planner=planner)
+    assert controller.view(clock.now()) == IdleView(awake=False, routine_title="Beta")
+    assert planned == []  # black glass: a plan would be thrown away
+    controller.wake(clock.now())
+    assert controller.view(clock.now()).routine_length == 10.0
+    assert planned == ["Beta"]
+
+
 def test_inputs_reach_the_running_session():
     clock = FakeClock()
     controller = Controller(LIBRARY, selected="demo")
